@@ -1,0 +1,34 @@
+#pragma once
+// Write-to-temporary-then-rename, so a reader never sees a half-written file and
+// a crash never destroys what was there before.
+#include <string>
+
+namespace dynfault {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string final_path);
+  ~AtomicFile();  // removes the temporary unless commit() succeeded
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  // Where to write: a unique name in the same directory as the final path.
+  const std::string& temp_path() const { return temp_; }
+  const std::string& final_path() const { return final_; }
+
+  // fsyncs the temporary, renames it over the final path and fsyncs the directory.
+  void commit();
+
+ private:
+  std::string final_;
+  std::string temp_;
+  bool committed_ = false;
+};
+
+// Convenience: writes `content` to `path` atomically.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+// Reads a whole text file; throws dynfault::Error naming the path.
+std::string read_text_file(const std::string& path);
+
+}  // namespace dynfault

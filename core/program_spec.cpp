@@ -1,0 +1,326 @@
+#include "core/program_spec.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+#ifndef DYNFAULT_DEFAULT_PROGRAMS_DIR
+#define DYNFAULT_DEFAULT_PROGRAMS_DIR "programs"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace dynfault {
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+const Json& require(const Json& j, const char* key, const std::string& where) {
+  if (!j.contains(key)) throw Error(where, std::string("missing field '") + key + "'");
+  return j.at(key);
+}
+
+template <typename T>
+T get_as(const Json& j, const char* key, const std::string& where) {
+  const Json& v = require(j, key, where);
+  try {
+    return v.get<T>();
+  } catch (const Json::exception&) {
+    throw Error(where, std::string("field '") + key + "' has the wrong type (" + v.type_name() + ")");
+  }
+}
+
+void check_activation(const Json& cfg, const std::string& where) {
+  if (!cfg.contains("activation")) return;
+  if (!cfg["activation"].is_string()) throw Error(where, "'activation' must be a string");
+  const auto a = cfg["activation"].get<std::string>();
+  if (!contains(known_activations(), a))
+    throw Error(where, "unknown activation '" + a + "' (known: " + joined(known_activations()) + ")");
+}
+
+void check_initializer(const Json& cfg, const char* key, const std::string& where) {
+  if (!cfg.contains(key)) return;
+  const Json& v = cfg[key];
+  std::string name;
+  if (v.is_string()) name = v.get<std::string>();
+  else if (v.is_object() && v.contains("name") && v["name"].is_string()) name = v["name"].get<std::string>();
+  else throw Error(where, std::string("'") + key + "' must be a name or {\"name\": ..., params}");
+  if (!contains(known_initializers(), name))
+    throw Error(where, "unknown initializer '" + name + "' (known: " + joined(known_initializers()) + ")");
+}
+
+void check_regularizer(const Json& cfg, const char* key, const std::string& where) {
+  if (!cfg.contains(key) || cfg[key].is_null()) return;
+  const Json& r = cfg[key];
+  if (!r.is_object()) throw Error(where, std::string("'") + key + "' must be {\"l1\": x, \"l2\": y}");
+  for (auto it = r.begin(); it != r.end(); ++it) {
+    if (it.key() != "l1" && it.key() != "l2")
+      throw Error(where, std::string("'") + key + "' has unknown term '" + it.key() + "' (expected l1, l2)");
+    if (!it.value().is_number() || it.value().get<double>() < 0)
+      throw Error(where, std::string("'") + key + "." + it.key() + "' must be a non-negative number");
+  }
+}
+
+LayerSpec layer_from_json(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where, "a layer must be an object with a 'type'");
+  LayerSpec layer;
+  layer.type = get_as<std::string>(j, "type", where);
+  if (!contains(known_layer_types(), layer.type))
+    throw Error(where, "unknown layer type '" + layer.type + "' (known: " + joined(known_layer_types()) + ")");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "type") layer.config[it.key()] = it.value();
+  check_activation(layer.config, where);
+  if (layer.config.contains("recurrent_activation")) {
+    Json tmp = {{"activation", layer.config["recurrent_activation"]}};
+    check_activation(tmp, where);
+  }
+  for (const char* k : {"kernel_initializer", "bias_initializer", "recurrent_initializer", "embeddings_initializer"})
+    check_initializer(layer.config, k, where);
+  for (const char* k : {"kernel_regularizer", "bias_regularizer", "recurrent_regularizer"})
+    check_regularizer(layer.config, k, where);
+  if (layer.type == "Bidirectional" || layer.type == "TimeDistributed") {
+    if (!layer.config.contains("layer")) throw Error(where, layer.type + " needs a wrapped 'layer'");
+    layer_from_json(layer.config["layer"], where + " (wrapped layer)");
+  }
+  if (layer.type == "Dropout") {
+    const double rate = layer.config.value("rate", -1.0);
+    if (!(rate >= 0.0 && rate < 1.0)) throw Error(where, "Dropout 'rate' must be in [0, 1)");
+  }
+  return layer;
+}
+
+Json layer_to_json(const LayerSpec& l) {
+  Json j = {{"type", l.type}};
+  for (auto it = l.config.begin(); it != l.config.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_layer_types() {
+  static const std::vector<std::string> v = {
+      "Dense",         "Activation",   "Dropout",          "Flatten",      "Reshape",
+      "Conv1D",        "Conv2D",       "MaxPooling1D",     "MaxPooling2D", "GlobalMaxPooling1D",
+      "BatchNormalization", "Embedding", "Masking",        "Normalization", "LSTM",
+      "GRU",           "SimpleRNN",    "Bidirectional",    "RepeatVector", "TimeDistributed"};
+  return v;
+}
+
+const std::vector<std::string>& known_losses() {
+  static const std::vector<std::string> v = {
+      "mse", "mae", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+      "hinge", "squared_hinge", "categorical_hinge", "kl_divergence", "poisson", "huber", "log_cosh",
+      "mean_squared_logarithmic_error", "mean_absolute_percentage_error", "cosine_similarity"};
+  return v;
+}
+
+const std::vector<std::string>& known_optimizers() {
+  static const std::vector<std::string> v = {"sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"};
+  return v;
+}
+
+const std::vector<std::string>& known_activations() {
+  static const std::vector<std::string> v = {
+      "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign",
+      "hard_sigmoid", "exponential", "swish", "gelu", "relu6", "leaky_relu"};
+  return v;
+}
+
+const std::vector<std::string>& known_initializers() {
+  static const std::vector<std::string> v = {
+      "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+      "orthogonal", "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
+      "identity", "variance_scaling"};
+  return v;
+}
+
+bool ProgramSpec::operator==(const ProgramSpec& o) const {
+  return id == o.id && architecture == o.architecture && input_shape == o.input_shape &&
+         sequence_axis == o.sequence_axis && data == o.data && layers == o.layers && loss == o.loss &&
+         optimizer == o.optimizer && epochs == o.epochs && batch_size == o.batch_size &&
+         metrics == o.metrics && early_stopping_patience == o.early_stopping_patience &&
+         labels_learnable == o.labels_learnable;
+}
+
+ProgramSpec program_from_json(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where, "a program spec must be a JSON object");
+  ProgramSpec p;
+  p.source = where;
+  p.id = get_as<std::string>(j, "id", where);
+  if (p.id.empty()) throw Error(where, "'id' is empty");
+  p.title = j.value("title", "");
+  p.url = j.value("url", "");
+  p.architecture = parse_architecture(get_as<std::string>(j, "architecture", where), where);
+  p.task = j.value("task", "");
+  p.labels_learnable = j.value("labels_learnable", false);
+
+  p.input_shape = get_as<std::vector<int64_t>>(j, "input_shape", where);
+  if (p.input_shape.empty()) throw Error(where, "'input_shape' is empty");
+  for (auto d : p.input_shape)
+    if (d <= 0) throw Error(where, "'input_shape' has a non-positive dimension");
+  p.sequence_axis = j.value("sequence_axis", -1);
+  if (p.sequence_axis >= static_cast<int>(p.input_shape.size()))
+    throw Error(where, "'sequence_axis' is outside 'input_shape'");
+  p.data = require(j, "data", where);
+  if (!p.data.is_object()) throw Error(where, "'data' must be an object");
+
+  const Json& layers = require(j, "layers", where);
+  if (!layers.is_array() || layers.empty()) throw Error(where, "'layers' must be a non-empty array");
+  for (size_t i = 0; i < layers.size(); ++i)
+    p.layers.push_back(layer_from_json(layers[i], where + ": layer " + std::to_string(i)));
+
+  const Json& loss = require(j, "loss", where);
+  if (loss.is_string()) {
+    p.loss.name = loss.get<std::string>();
+  } else if (loss.is_object()) {
+    p.loss.name = get_as<std::string>(loss, "name", where);
+    p.loss.from_logits = loss.value("from_logits", false);
+  } else {
+    throw Error(where, "'loss' must be a name or {\"name\": ..., \"from_logits\": ...}");
+  }
+  if (!contains(known_losses(), p.loss.name))
+    throw Error(where, "unknown loss '" + p.loss.name + "' (known: " + joined(known_losses()) + ")");
+
+  const Json& opt = require(j, "optimizer", where);
+  if (!opt.is_object()) throw Error(where, "'optimizer' must be an object");
+  p.optimizer.name = get_as<std::string>(opt, "name", where);
+  if (!contains(known_optimizers(), p.optimizer.name))
+    throw Error(where, "unknown optimizer '" + p.optimizer.name + "' (known: " + joined(known_optimizers()) + ")");
+  p.optimizer.learning_rate = get_as<double>(opt, "learning_rate", where);
+  if (!(p.optimizer.learning_rate > 0)) throw Error(where, "'optimizer.learning_rate' must be positive");
+  for (auto it = opt.begin(); it != opt.end(); ++it)
+    if (it.key() != "name" && it.key() != "learning_rate") p.optimizer.params[it.key()] = it.value();
+
+  p.epochs = get_as<int>(j, "epochs", where);
+  p.batch_size = get_as<int>(j, "batch_size", where);
+  if (p.epochs <= 0) throw Error(where, "'epochs' must be positive");
+  if (p.batch_size <= 0) throw Error(where, "'batch_size' must be positive");
+  p.metrics = j.value("metrics", std::vector<std::string>{});
+  p.early_stopping_patience = j.value("early_stopping_patience", -1);
+  return p;
+}
+
+Json to_json(const ProgramSpec& p) {
+  Json j;
+  j["id"] = p.id;
+  if (!p.title.empty()) j["title"] = p.title;
+  if (!p.url.empty()) j["url"] = p.url;
+  j["architecture"] = to_string(p.architecture);
+  if (!p.task.empty()) j["task"] = p.task;
+  j["labels_learnable"] = p.labels_learnable;
+  j["input_shape"] = p.input_shape;
+  if (p.sequence_axis >= 0) j["sequence_axis"] = p.sequence_axis;
+  j["data"] = p.data;
+  j["layers"] = Json::array();
+  for (const auto& l : p.layers) j["layers"].push_back(layer_to_json(l));
+  if (p.loss.from_logits) j["loss"] = {{"name", p.loss.name}, {"from_logits", true}};
+  else j["loss"] = p.loss.name;
+  Json opt = {{"name", p.optimizer.name}, {"learning_rate", p.optimizer.learning_rate}};
+  for (auto it = p.optimizer.params.begin(); it != p.optimizer.params.end(); ++it) opt[it.key()] = it.value();
+  j["optimizer"] = opt;
+  j["epochs"] = p.epochs;
+  j["batch_size"] = p.batch_size;
+  j["metrics"] = p.metrics;
+  if (p.early_stopping_patience >= 0) j["early_stopping_patience"] = p.early_stopping_patience;
+  return j;
+}
+
+ProgramSpec load_program_file(const std::string& path) {
+  const std::string text = read_text_file(path);
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw Error(path, std::string("malformed JSON: ") + e.what());
+  }
+  return program_from_json(j, path);
+}
+
+ProgramZoo::ProgramZoo(std::string root) : root_(std::move(root)) {
+  if (!fs::is_directory(fs::path(root_) / "specs"))
+    throw Error(root_, "not a program zoo (no specs/ folder)");
+}
+
+ProgramZoo ProgramZoo::open_default() {
+  if (const char* env = std::getenv("DYNFAULT_PROGRAMS"); env && *env) return ProgramZoo(env);
+  return ProgramZoo(DYNFAULT_DEFAULT_PROGRAMS_DIR);
+}
+
+std::vector<std::string> ProgramZoo::ids() const {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::path(root_) / "specs"))
+    if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> ProgramZoo::set_names() const {
+  std::vector<std::string> out = {"all"};
+  const fs::path sets = fs::path(root_) / "sets";
+  if (fs::is_directory(sets))
+    for (const auto& e : fs::directory_iterator(sets))
+      if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool ProgramZoo::has(const std::string& id) const {
+  return fs::is_regular_file(fs::path(root_) / "specs" / (id + ".json"));
+}
+
+ProgramSpec ProgramZoo::load(const std::string& id) const {
+  if (!has(id)) throw Error(root_, "unknown program '" + id + "' (see `dynfault programs list`)");
+  return load_program_file((fs::path(root_) / "specs" / (id + ".json")).string());
+}
+
+std::vector<std::string> ProgramZoo::set(const std::string& name) const {
+  if (name == "all") return ids();
+  const fs::path path = fs::path(root_) / "sets" / (name + ".json");
+  if (!fs::is_regular_file(path))
+    throw Error(root_, "unknown program set '" + name + "' (known: " + joined(set_names()) + ")");
+  Json j;
+  try {
+    j = Json::parse(read_text_file(path.string()));
+  } catch (const Json::parse_error& e) {
+    throw Error(path.string(), std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.contains("programs") || !j["programs"].is_array())
+    throw Error(path.string(), "missing array 'programs'");
+  std::vector<std::string> out;
+  for (const auto& id : j["programs"]) {
+    const std::string s = id.is_string() ? id.get<std::string>() : id.dump();
+    if (!has(s)) throw Error(path.string(), "lists unknown program '" + s + "'");
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<std::string> ProgramZoo::resolve(const std::string& set_or_list) const {
+  if (set_or_list.find(',') == std::string::npos && !has(set_or_list)) return set(set_or_list);
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= set_or_list.size()) {
+    size_t end = set_or_list.find(',', start);
+    if (end == std::string::npos) end = set_or_list.size();
+    const std::string id = set_or_list.substr(start, end - start);
+    if (!id.empty()) {
+      if (!has(id)) throw Error(root_, "unknown program '" + id + "' (see `dynfault programs list`)");
+      out.push_back(id);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace dynfault

@@ -1,0 +1,138 @@
+#include "core/trace_io.h"
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace dynfault {
+namespace {
+constexpr const char* kTraceKind = "dynfault-trace";
+}
+
+void write_trace(h5::Group& g, const Trace& t) {
+  g.set_attr("kind", kTraceKind);
+  g.set_attr("schema_version", Trace::kSchemaVersion);
+  g.set_attr("run_id", t.run_id);
+  g.set_attr("program", t.program);
+  g.set_attr("architecture", t.architecture);
+  g.set_attr("mutant_id", t.mutant_id);
+  g.set_attr("operator", t.operator_name);
+  g.set_attr("category", t.category);
+  g.set_attr("parameters", t.parameters);
+  g.set_attr("repeat", t.repeat);
+  // Seeds are full 64-bit: stored as text so h5py users see the exact value.
+  g.set_attr("seed", std::to_string(t.seed));
+  g.set_attr("probes", t.probes);
+  g.set_attr("scale", t.scale);
+  g.set_attr("source", t.source);
+  g.set_attr("status", to_string(t.status));
+  g.set_attr("error", t.error);
+  g.set_attr("unstable", static_cast<int64_t>(t.unstable));
+  g.set_attr("first_unstable_epoch", t.first_unstable_epoch);
+  g.set_attr("wall_seconds", t.wall_seconds);
+  g.set_attr("epochs", static_cast<int64_t>(t.epochs()));
+  std::vector<std::string> versions;
+  for (const auto& [k, v] : t.versions) versions.push_back(k + "=" + v);
+  g.set_attr("versions", versions);
+
+  h5::Matrix m{t.epochs(), t.channel_names.size(), t.values};
+  g.write_matrix("channels", m);
+  g.set_dataset_attr("channels", "names", t.channel_names);
+  g.set_dataset_attr("channels", "units", t.channel_units);
+
+  std::vector<std::string> init_names;
+  std::vector<double> init_values;
+  for (const auto& [k, v] : t.at_init) {
+    init_names.push_back(k);
+    init_values.push_back(v);
+  }
+  g.write_doubles("at_init", init_values);
+  g.set_dataset_attr("at_init", "names", init_names);
+
+  h5::Group layers = g.create_group("layers");
+  for (const auto& s : t.layer_series) {
+    const size_t cols = s.layers.size();
+    h5::Matrix lm{cols == 0 ? 0 : s.values.size() / cols, cols, s.values};
+    layers.write_matrix(s.name, lm);
+    layers.set_dataset_attr(s.name, "layers", s.layers);
+    layers.set_dataset_attr(s.name, "unit", s.unit);
+  }
+}
+
+Trace read_trace(const h5::Group& g) {
+  const std::string where = g.file() + ":" + g.path();
+  if (!g.has_attr("kind") || g.attr_string("kind") != kTraceKind) throw Error(where, "not a dynfault trace");
+  const int64_t version = g.attr_int("schema_version");
+  if (version > Trace::kSchemaVersion)
+    throw Error(where, "trace schema version " + std::to_string(version) + " is newer than this dynfault (" +
+                           std::to_string(Trace::kSchemaVersion) + ")");
+  Trace t;
+  t.run_id = g.attr_string("run_id");
+  t.program = g.attr_string("program");
+  t.architecture = g.attr_string("architecture");
+  t.mutant_id = g.attr_string("mutant_id");
+  t.operator_name = g.attr_string("operator");
+  t.category = g.attr_string("category");
+  t.parameters = g.attr_string("parameters");
+  t.repeat = g.attr_int("repeat");
+  try {
+    t.seed = std::stoull(g.attr_string("seed"));
+  } catch (const std::exception&) {
+    throw Error(where, "attribute 'seed' is not an unsigned integer");
+  }
+  t.probes = g.attr_string("probes");
+  t.scale = g.attr_string("scale");
+  t.source = g.attr_string("source");
+  t.status = parse_run_status(g.attr_string("status"), where);
+  t.error = g.attr_string("error");
+  t.unstable = g.attr_int("unstable") != 0;
+  t.first_unstable_epoch = g.attr_int("first_unstable_epoch");
+  t.wall_seconds = g.attr_double("wall_seconds");
+  for (const auto& kv : g.attr_strings("versions")) {
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) t.versions[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+
+  h5::Matrix m = g.read_matrix("channels");
+  t.channel_names = g.dataset_attr_strings("channels", "names");
+  t.channel_units = g.dataset_attr_strings("channels", "units");
+  if (t.channel_names.size() != m.cols || t.channel_units.size() != m.cols)
+    throw Error(where, "channel names/units do not match the channels matrix");
+  t.values = std::move(m.values);
+  if (t.channel_names.empty() && !t.values.empty()) throw Error(where, "values without channels");
+
+  const auto init_values = g.read_doubles("at_init");
+  const auto init_names = g.dataset_attr_strings("at_init", "names");
+  if (init_values.size() != init_names.size()) throw Error(where, "at_init names do not match values");
+  for (size_t i = 0; i < init_names.size(); ++i) t.at_init[init_names[i]] = init_values[i];
+
+  const h5::Group layers = g.open_group("layers");
+  for (const auto& name : layers.children()) {
+    LayerSeries s;
+    s.name = name;
+    h5::Matrix lm = layers.read_matrix(name);
+    s.layers = layers.dataset_attr_strings(name, "layers");
+    s.unit = layers.dataset_attr_string(name, "unit");
+    if (s.layers.size() != lm.cols) throw Error(where, "layer series '" + name + "' has mismatched layer names");
+    if (lm.rows != t.epochs()) throw Error(where, "layer series '" + name + "' has a different epoch count");
+    s.values = std::move(lm.values);
+    t.layer_series.push_back(std::move(s));
+  }
+  return t;
+}
+
+void save_trace_file(const std::string& path, const Trace& trace) {
+  AtomicFile out(path);
+  {
+    h5::File f(out.temp_path(), h5::File::Mode::Truncate);
+    write_trace(f, trace);
+    f.flush();
+  }
+  out.commit();
+}
+
+Trace load_trace_file(const std::string& path) {
+  h5::File f(path, h5::File::Mode::ReadOnly);
+  return read_trace(f);
+}
+
+}  // namespace dynfault

@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/program_spec.h"
+
+using namespace dynfault;
+
+namespace {
+Json xor_spec() {
+  return Json::parse(R"({
+    "id": "t1", "architecture": "FFNN", "input_shape": [2],
+    "data": {"n_train": 8, "n_val": 4, "x": {"kind": "randint", "low": 0, "high": 2}, "y": {"kind": "xor"}},
+    "layers": [{"type": "Dense", "units": 4, "activation": "relu"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+    "loss": "binary_crossentropy", "optimizer": {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9},
+    "epochs": 3, "batch_size": 4, "metrics": ["accuracy"]})");
+}
+
+std::string error_of(const Json& j) {
+  try {
+    program_from_json(j, "spec.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ProgramSpec, ParsesAndRoundTrips) {
+  const ProgramSpec p = program_from_json(xor_spec(), "spec.json");
+  EXPECT_EQ(p.id, "t1");
+  EXPECT_EQ(p.layers.size(), 2u);
+  EXPECT_EQ(p.layers[0].config["units"], 4);
+  EXPECT_EQ(p.optimizer.params["momentum"], 0.9);
+  const ProgramSpec q = program_from_json(to_json(p), "again.json");
+  EXPECT_EQ(p, q);
+}
+
+TEST(ProgramSpec, ErrorsNameFileAndProblem) {
+  Json j = xor_spec();
+  j.erase("layers");
+  EXPECT_EQ(error_of(j), "spec.json: missing field 'layers'");
+
+  j = xor_spec();
+  j["layers"][1]["type"] = "Densee";
+  EXPECT_NE(error_of(j).find("spec.json: layer 1: unknown layer type 'Densee'"), std::string::npos);
+
+  j = xor_spec();
+  j["layers"][0]["activation"] = "relu7";
+  EXPECT_NE(error_of(j).find("unknown activation 'relu7'"), std::string::npos);
+
+  j = xor_spec();
+  j["optimizer"]["name"] = "lion";
+  EXPECT_NE(error_of(j).find("unknown optimizer 'lion'"), std::string::npos);
+
+  j = xor_spec();
+  j["epochs"] = "fifty";
+  EXPECT_EQ(error_of(j), "spec.json: field 'epochs' has the wrong type (string)");
+
+  j = xor_spec();
+  j["layers"].push_back({{"type", "Dropout"}, {"rate", 1.5}});
+  EXPECT_NE(error_of(j).find("Dropout 'rate' must be in [0, 1)"), std::string::npos);
+}
+
+TEST(ProgramSpec, MalformedFileIsNamed) {
+  const auto path = std::filesystem::temp_directory_path() / "dynfault_bad_spec.json";
+  std::ofstream(path) << "{ \"id\": ";
+  try {
+    load_program_file(path.string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": malformed JSON", 0), 0u) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(ProgramZoo, EmbeddedZooLoads) {
+  ProgramZoo zoo(std::string(DYNFAULT_SOURCE_DIR) + "/programs");
+  const auto ids = zoo.ids();
+  ASSERT_FALSE(ids.empty());
+  for (const auto& id : ids) {
+    const ProgramSpec p = zoo.load(id);
+    EXPECT_EQ(p.id, id) << "spec file name must equal its id";
+  }
+  EXPECT_THROW(zoo.load("nope"), Error);
+  EXPECT_THROW(zoo.set("nope"), Error);
+  EXPECT_EQ(zoo.resolve(ids.front()), std::vector<std::string>{ids.front()});
+}

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/corpus.h"
+#include "core/error.h"
+#include "core/trace_io.h"
+
+using namespace dynfault;
+namespace fs = std::filesystem;
+
+namespace {
+Trace sample_trace(const std::string& id, size_t epochs) {
+  Trace t;
+  t.run_id = id;
+  t.program = "31556268";
+  t.architecture = "FFNN";
+  t.mutant_id = "31556268-change_learning_rate-ab12";
+  t.operator_name = "change_learning_rate";
+  t.category = "Hyperparameter";
+  t.parameters = R"({"factor":100})";
+  t.repeat = 3;
+  t.seed = 0xfedcba9876543210ULL;
+  t.probes = "cf,of";
+  t.scale = "smoke";
+  t.versions["libtorch"] = "1.13.1";
+  t.at_init["hvp_mean"] = 0.5;
+  t.set_channels({"train_loss", "val_acc", "sys_wall_seconds"}, {"1", "1", "s"});
+  for (size_t e = 0; e < epochs; ++e) t.append_epoch({1.0 / (e + 1), e == 1 ? NAN : 0.5 + 0.1 * e, 0.01 * e});
+  LayerSeries s{"hvp_norm", "1", {"dense_0", "dense_1"}, {}};
+  for (size_t e = 0; e < epochs; ++e) s.values.insert(s.values.end(), {double(e), 2.0 * e});
+  t.layer_series.push_back(s);
+  return t;
+}
+
+fs::path temp(const std::string& name) { return fs::temp_directory_path() / ("dynfault_test_" + name); }
+}  // namespace
+
+TEST(TraceIo, FileRoundTripIsExact) {
+  const Trace t = sample_trace("run-a", 4);
+  const auto path = temp("trace.h5");
+  save_trace_file(path.string(), t);
+  const Trace u = load_trace_file(path.string());
+  EXPECT_EQ(t, u);
+  EXPECT_EQ(u.seed, 0xfedcba9876543210ULL);
+  EXPECT_TRUE(std::isnan(u.value(1, 1)));
+  EXPECT_EQ(u.versions.at("libtorch"), "1.13.1");
+  fs::remove(path);
+}
+
+TEST(TraceIo, CrashTraceHasNoEpochs) {
+  Trace t = sample_trace("crash", 0);
+  t.layer_series.clear();
+  t.status = RunStatus::Crashed;
+  t.error = "layer 2: shape mismatch";
+  const auto path = temp("crash.h5");
+  save_trace_file(path.string(), t);
+  const Trace u = load_trace_file(path.string());
+  EXPECT_EQ(u.epochs(), 0u);
+  EXPECT_EQ(u.status, RunStatus::Crashed);
+  EXPECT_EQ(u.error, t.error);
+  fs::remove(path);
+}
+
+TEST(TraceIo, ExecutionChannelsDoNotBreakEquality) {
+  Trace a = sample_trace("x", 3), b = sample_trace("x", 3);
+  b.values[2] = 99.0;  // sys_wall_seconds of epoch 0
+  EXPECT_EQ(a, b);
+  b.values[0] = 0.123;  // train_loss of epoch 0
+  EXPECT_FALSE(a == b);
+}
+
+TEST(TraceIo, CorruptFileIsRefusedWithItsName) {
+  const auto path = temp("corrupt.h5");
+  std::ofstream(path) << "this is not hdf5";
+  try {
+    load_trace_file(path.string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos);
+  }
+  fs::remove(path);
+}
+
+TEST(Corpus, WriteReadIndexAndRuns) {
+  const auto path = temp("corpus.h5");
+  {
+    CorpusWriter w(path.string());
+    w.add(sample_trace("b-run", 2), {1, "Hyperparameter"});
+    w.add(sample_trace("a-run", 3), {0, ""});
+    EXPECT_THROW(w.add(sample_trace("a-run", 1), {}), Error);
+    EXPECT_FALSE(fs::exists(path)) << "nothing appears before finish()";
+    w.finish();
+  }
+  CorpusReader r(path.string());
+  ASSERT_EQ(r.index().size(), 2u);
+  EXPECT_EQ(r.index()[0].run_id, "a-run");  // sorted
+  EXPECT_EQ(r.index()[1].label, "Hyperparameter");
+  EXPECT_EQ(r.index()[1].killed, 1);
+  EXPECT_EQ(r.index()[0].epochs, 3);
+  EXPECT_EQ(r.read("b-run"), sample_trace("b-run", 2));
+  EXPECT_THROW(r.read("zzz"), Error);
+  fs::remove(path);
+}
+
+TEST(Corpus, AbandonedWriterLeavesNothing) {
+  const auto path = temp("abandoned.h5");
+  {
+    CorpusWriter w(path.string());
+    w.add(sample_trace("a", 1), {});
+  }
+  EXPECT_FALSE(fs::exists(path));
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
+    EXPECT_EQ(e.path().string().find(path.string() + ".tmp"), std::string::npos);
+}
