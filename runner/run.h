@@ -1,0 +1,40 @@
+#pragma once
+// The runner's public, LibTorch-free entry point: train one program (original
+// or mutant spec) once and return its trace. Used by `dynfault run` and by the
+// campaign workers. Including this header does not pull in LibTorch.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/domain.h"
+#include "core/program_spec.h"
+#include "core/trace.h"
+
+namespace dynfault::runner {
+
+struct RunRequest {
+  ProgramSpec spec;            // the spec to train (a mutant spec for mutants)
+  std::string run_id;          // unique id of this run
+  std::string mutant_id;       // empty for the original
+  std::string operator_name;   // empty for the original
+  std::string category;        // fault category, empty for the original
+  std::string parameters = "{}";
+  int64_t repeat = 0;
+  uint64_t seed = 0;           // every random stream of the run derives from this
+  ProbeSet probes;
+  Scale scale = Scale::Reduced;
+  int threads = 1;             // LibTorch intra-op threads
+  int hvp_vectors = 4;         // Rademacher vectors per CF measurement
+  int probe_batch = 64;        // samples in the fixed CF/OF probe batch
+};
+
+// Trains and probes. Never throws for problems of the program itself: a spec
+// that cannot be built, a shape mismatch or an exception before the first epoch
+// gives a Crashed trace (metadata + error, zero epochs); a failure after some
+// epochs gives a Failed trace with the epochs logged so far.
+Trace train_and_trace(const RunRequest& request);
+
+// Library versions recorded in every trace (libtorch, hdf5, dynfault).
+std::map<std::string, std::string> library_versions();
+
+}  // namespace dynfault::runner
