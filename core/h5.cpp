@@ -40,6 +40,20 @@ Handle vlen_string_type() {
   return Handle(t, Handle::Kind::Datatype);
 }
 
+// Object modification times would make two writes of the same content differ
+// byte for byte; corpora must be reproducible, so no object records its times.
+Handle untimed_group_plist() {
+  Handle p(H5Pcreate(H5P_GROUP_CREATE), Handle::Kind::Plist);
+  H5Pset_obj_track_times(p.get(), 0);
+  return p;
+}
+
+Handle untimed_dataset_plist() {
+  Handle p(H5Pcreate(H5P_DATASET_CREATE), Handle::Kind::Plist);
+  H5Pset_obj_track_times(p.get(), 0);
+  return p;
+}
+
 Handle scalar_space() { return Handle(H5Screate(H5S_SCALAR), Handle::Kind::Dataspace); }
 
 Handle simple_space(std::vector<hsize_t> dims) {
@@ -74,6 +88,7 @@ void write_strings_attr(hid obj, const std::string& name, const std::vector<std:
   Handle attr = make_attr(obj, name, type.get(), space.get(), where);
   std::vector<const char*> ptrs;
   for (const auto& s : values) ptrs.push_back(s.c_str());
+  if (values.empty()) return;  // an empty list: H5Awrite refuses a null buffer
   check_status(H5Awrite(attr.get(), type.get(), ptrs.data()), where, "cannot write attribute '" + name + "'");
 }
 
@@ -84,6 +99,7 @@ std::vector<std::string> read_strings_attr(hid obj, const std::string& name, con
   Handle ftype(H5Aget_type(attr.get()), Handle::Kind::Datatype);
   if (H5Tget_class(ftype.get()) != H5T_STRING) throw Error(where, "attribute '" + name + "' is not text");
   std::vector<std::string> out;
+  if (n <= 0) return out;  // an empty list
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle type = vlen_string_type();
     std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
@@ -146,7 +162,8 @@ std::vector<std::string> Group::children() const {
 }
 
 Group Group::create_group(const std::string& name) {
-  Handle g = check(H5Gcreate2(h_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), Handle::Kind::Group,
+  Handle gcpl = untimed_group_plist();
+  Handle g = check(H5Gcreate2(h_.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), Handle::Kind::Group,
                    where(name), "cannot create group");
   return Group(std::move(g), file_, path_ == "/" ? "/" + name : path_ + "/" + name);
 }
@@ -212,7 +229,7 @@ void Group::write_matrix(const std::string& name, const Matrix& m) {
   if (m.values.size() != m.rows * m.cols) throw Error(where(name), "matrix size does not match its shape");
   if (exists(name)) remove(name);
   Handle space = simple_space({m.rows, m.cols});
-  Handle plist(H5Pcreate(H5P_DATASET_CREATE), Handle::Kind::Plist);
+  Handle plist = untimed_dataset_plist();
   if (m.rows > 1 && m.cols > 0) {
     hsize_t chunk[2] = {std::min<hsize_t>(m.rows, 64), static_cast<hsize_t>(m.cols)};
     H5Pset_chunk(plist.get(), 2, chunk);
@@ -249,7 +266,8 @@ Matrix Group::read_matrix(const std::string& name) const {
 void Group::write_doubles(const std::string& name, const std::vector<double>& v) {
   if (exists(name)) remove(name);
   Handle space = simple_space({v.size()});
-  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  Handle dcpl = untimed_dataset_plist();
+  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(),
                                H5P_DEFAULT),
                     Handle::Kind::Dataset, where(name), "cannot create dataset");
   if (!v.empty())
@@ -278,7 +296,8 @@ std::vector<double> Group::read_doubles(const std::string& name) const {
 void Group::write_ints(const std::string& name, const std::vector<int64_t>& v) {
   if (exists(name)) remove(name);
   Handle space = simple_space({v.size()});
-  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  Handle dcpl = untimed_dataset_plist();
+  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(),
                                H5P_DEFAULT),
                     Handle::Kind::Dataset, where(name), "cannot create dataset");
   if (!v.empty())
@@ -294,7 +313,8 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
   if (exists(name)) remove(name);
   Handle type = vlen_string_type();
   Handle space = simple_space({v.size()});
-  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dcpl = untimed_dataset_plist();
+  Handle ds = check(H5Dcreate2(h_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                     Handle::Kind::Dataset, where(name), "cannot create dataset");
   std::vector<const char*> ptrs;
   for (const auto& s : v) ptrs.push_back(s.c_str());

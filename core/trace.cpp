@@ -96,3 +96,78 @@ bool Trace::operator==(const Trace& o) const {
 }
 
 }  // namespace dynfault
+
+namespace dynfault {
+namespace {
+// FNV-1a, fed fixed-width little-endian integers and length-prefixed strings
+// so the hash is the same on every platform and fields cannot run together.
+class Fnv1a {
+ public:
+  void bytes(const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+      h_ ^= p[i];
+      h_ *= 0x100000001b3ULL;
+    }
+  }
+  void u64(uint64_t v) {
+    unsigned char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+    bytes(b, 8);
+  }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f64(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    u64(bits);
+  }
+  void str(const std::string& s) {
+    u64(s.size());
+    bytes(s.data(), s.size());
+  }
+  void strs(const std::vector<std::string>& v) {
+    u64(v.size());
+    for (const auto& s : v) str(s);
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+}  // namespace
+
+uint64_t trace_checksum(const Trace& t) {
+  Fnv1a h;
+  for (const auto* s : {&t.run_id, &t.program, &t.architecture, &t.mutant_id, &t.operator_name, &t.category,
+                        &t.parameters, &t.probes, &t.scale, &t.source, &t.error})
+    h.str(*s);
+  h.i64(t.repeat);
+  h.u64(t.seed);
+  h.str(to_string(t.status));
+  h.i64(t.unstable ? 1 : 0);
+  h.i64(t.first_unstable_epoch);
+  h.u64(t.at_init.size());
+  for (const auto& [k, v] : t.at_init) {
+    h.str(k);
+    h.f64(v);
+  }
+  h.strs(t.channel_names);
+  h.strs(t.channel_units);
+  const size_t n = t.channel_names.size();
+  h.u64(t.values.size());
+  for (size_t c = 0; c < n; ++c) {
+    if (is_execution_channel(t.channel_names[c])) continue;
+    for (size_t e = 0; e < t.epochs(); ++e) h.f64(t.values[e * n + c]);
+  }
+  h.u64(t.layer_series.size());
+  for (const auto& s : t.layer_series) {
+    h.str(s.name);
+    h.str(s.unit);
+    h.strs(s.layers);
+    h.u64(s.values.size());
+    for (double v : s.values) h.f64(v);
+  }
+  return h.value();
+}
+
+}  // namespace dynfault

@@ -80,4 +80,11 @@ struct Trace {
   bool operator==(const Trace& o) const;
 };
 
+// 64-bit FNV-1a over exactly what Trace::operator== compares (identity,
+// outcome, channel names/units, result values bit for bit, at_init, layer
+// series; not wall time, versions or sys_* values), so equal traces have equal
+// checksums on every machine. The campaign journal records it per finished
+// task; collect validates shards against it.
+uint64_t trace_checksum(const Trace& trace);
+
 }  // namespace dynfault

@@ -115,3 +115,20 @@ TEST(Corpus, AbandonedWriterLeavesNothing) {
   for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
     EXPECT_EQ(e.path().string().find(path.string() + ".tmp"), std::string::npos);
 }
+
+TEST(Corpus, SameContentGivesByteIdenticalFiles) {
+  // Reproducibility down to the bytes: no timestamps or other ambient state in the file.
+  std::string bytes[2];
+  for (int i = 0; i < 2; ++i) {
+    const auto path = temp("repro" + std::to_string(i) + ".h5");
+    CorpusWriter w(path.string());
+    w.add(sample_trace("r1", 3), {1, "Hyperparameter"});
+    w.add(sample_trace("r2", 2), {0, ""});
+    w.finish();
+    std::ifstream in(path, std::ios::binary);
+    bytes[i].assign(std::istreambuf_iterator<char>(in), {});
+    fs::remove(path);
+  }
+  ASSERT_FALSE(bytes[0].empty());
+  EXPECT_TRUE(bytes[0] == bytes[1]);
+}

@@ -1,0 +1,98 @@
+#include "core/task.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/seed.h"
+
+namespace dynfault {
+
+bool Task::operator==(const Task& o) const {
+  return id == o.id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
+         operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
+         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && spec == o.spec &&
+         expected_cost == o.expected_cost;
+}
+
+std::string make_task_id(const std::string& program, const std::string& mutant_id, int64_t repeat) {
+  auto safe = [](const std::string& s) {
+    std::string out = s;
+    for (char& c : out) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '.' || c == '=' || c == '+' || c == '-';
+      if (!ok) c = '-';
+    }
+    return out;
+  };
+  char rep[32];
+  std::snprintf(rep, sizeof rep, "r%03lld", static_cast<long long>(repeat));
+  if (mutant_id.empty()) return safe(program) + ".orig." + rep;
+  // Mutant ids of the mutate library already start with "<program>-".
+  if (mutant_id.rfind(program + "-", 0) == 0) return safe(mutant_id) + "." + rep;
+  return safe(program) + "." + safe(mutant_id) + "." + rep;
+}
+
+uint64_t task_seed(uint64_t campaign_seed, const std::string& task_id) {
+  return derive_seed(campaign_seed, "task/" + task_id);
+}
+
+nlohmann::json to_json(const Task& t, bool with_spec) {
+  nlohmann::json j = {
+      {"id", t.id},
+      {"program", t.program},
+      {"architecture", t.architecture},
+      {"mutant_id", t.mutant_id},
+      {"operator", t.operator_name},
+      {"category", t.category},
+      {"parameters", t.parameters},
+      {"repeat", t.repeat},
+      // 64-bit seeds do not survive JSON readers that use doubles: keep them as text.
+      {"seed", std::to_string(t.seed)},
+      {"probes", to_string(t.probes)},
+      {"scale", to_string(t.scale)},
+      {"expected_cost", t.expected_cost},
+  };
+  if (with_spec) j["spec"] = t.spec;
+  return j;
+}
+
+Task task_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where, "task is not a JSON object");
+  auto text = [&](const char* key, bool required) -> std::string {
+    if (!j.contains(key)) {
+      if (required) throw Error(where, std::string("task lacks '") + key + "'");
+      return "";
+    }
+    if (!j[key].is_string()) throw Error(where, std::string("task field '") + key + "' is not a string");
+    return j[key].get<std::string>();
+  };
+  Task t;
+  t.id = text("id", true);
+  const std::string w = where + ": task " + t.id;
+  t.program = text("program", true);
+  t.architecture = text("architecture", false);
+  t.mutant_id = text("mutant_id", false);
+  t.operator_name = text("operator", false);
+  t.category = text("category", false);
+  t.parameters = j.contains("parameters") ? text("parameters", true) : "{}";
+  if (!j.contains("repeat") || !j["repeat"].is_number_integer()) throw Error(w, "'repeat' is not an integer");
+  t.repeat = j["repeat"].get<int64_t>();
+  const std::string seed = text("seed", true);
+  try {
+    size_t used = 0;
+    t.seed = std::stoull(seed, &used);
+    if (used != seed.size()) throw std::invalid_argument(seed);
+  } catch (const std::exception&) {
+    throw Error(w, "'seed' is not an unsigned 64-bit integer: '" + seed + "'");
+  }
+  t.probes = parse_probes(text("probes", true), w);
+  t.scale = parse_scale(text("scale", true), w);
+  t.spec = text("spec", false);
+  if (j.contains("expected_cost")) {
+    if (!j["expected_cost"].is_number()) throw Error(w, "'expected_cost' is not a number");
+    t.expected_cost = j["expected_cost"].get<double>();
+  }
+  return t;
+}
+
+}  // namespace dynfault
