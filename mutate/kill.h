@@ -1,0 +1,69 @@
+#pragma once
+// DeepCrime's kill decision (docs/kill.md, reference: kill-criterion.md): a
+// mutant is killed when its per-repeat values are significantly and
+// substantially worse than the original's:
+//   Gaussian GLM `value ~ mutant` (identity link), Wald z p-value of the mutant
+//   term, read to 3 decimals as DeepCrime reads it from the summary table,
+//   p < 0.05 and Cohen's d >= 0.5 (accuracy dropped) — or d <= -0.5 for
+//   regression, where the compared value is a loss (loss rose).
+// Power is reported as DeepCrime's mutation_score.py computes it.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dynfault::mutate {
+
+// Repeats of the original and of each mutant configuration (DeepCrime's
+// runs_number; docs/kill.md says why 20).
+inline constexpr int kDefaultRepeats = 20;
+
+struct KillOptions {
+  bool regression = false;     // values are losses/errors: higher is worse
+  double alpha = 0.05;         // on the p-value rounded to 3 decimals
+  double min_effect = 0.5;     // |Cohen's d|, in the worse direction
+  double stable_power = 0.8;   // DeepCrime's stability threshold on power
+};
+
+struct KillResult {
+  size_t n_original = 0;   // values given
+  size_t n_mutant = 0;
+  size_t nonfinite = 0;    // NaN/inf values, left out of the GLM (d becomes NaN: never killed)
+  double z = 0;            // Wald z of the mutant term (mean(mutant) - mean(original)) / se
+  double p = 1;            // exact two-sided p-value of z
+  double p_reported = 1;   // p rounded to 3 decimals (the value DeepCrime compares)
+  double d = 0;            // Cohen's d = (mean(original) - mean(mutant)) / pooled sd
+  double power = 0;        // FTestAnovaPower(effect_size = d, nobs = n + m, alpha = 0.05)
+  bool killed = false;
+  bool stable = false;     // power >= stable_power (DeepCrime keeps only stable kills)
+  std::string note;        // the edge case that applied, empty otherwise (docs/kill.md)
+};
+
+// Needs at least 2 values on each side; throws dynfault::Error otherwise.
+KillResult kill_test(const std::vector<double>& original, const std::vector<double>& mutant,
+                     const KillOptions& options = {});
+
+// {"p", "p_reported", "d", "power", "z", "killed", "stable", "n_original", "n_mutant",
+//  "nonfinite", "rule", "note"}; non-finite numbers are written as "nan"/"inf"/"-inf".
+nlohmann::json to_json(const KillResult& result, const KillOptions& options = {});
+
+// One number per line (blank lines and surrounding spaces ignored; "nan"/"inf"
+// accepted). Throws dynfault::Error naming the file and line of a bad entry.
+std::vector<double> read_values_file(const std::string& path);
+
+// The pieces, exposed for tests.
+namespace stats {
+// numpy's float64 sum (pairwise, 8-way unrolled), bit for bit.
+double numpy_sum(const std::vector<double>& v);
+double numpy_mean(const std::vector<double>& v);
+double numpy_std(const std::vector<double>& v, int ddof);
+// DeepCrime's cohen_d, evaluated exactly as numpy evaluates it.
+double cohen_d(const std::vector<double>& original, const std::vector<double>& mutant);
+// FTestAnovaPower().power(effect_size, nobs, alpha) with k_groups = 2.
+double anova_power(double effect_size, double nobs, double alpha);
+// Python's `float("%#6.3f" % p)`.
+double round_like_summary(double p);
+}  // namespace stats
+
+}  // namespace dynfault::mutate
