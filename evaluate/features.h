@@ -1,0 +1,53 @@
+#pragma once
+// The evaluated runs and their window features (paper III-C).
+//
+// A run is evaluated when it carries a fault label (a killed mutant) and
+// logged at least one epoch; a labelled run without a program id is an error
+// (program-held-out splits need it). For each channel and window k the
+// features over the first min(k, epochs) logged epochs (row order) are
+//   <channel>_mean_k<k>   the window mean
+//   <channel>_slope_k<k>  the OLS slope over epoch positions 0..m-1 (k > 1 only;
+//                         NaN for a one-epoch run: imputed later)
+// Runs shorter than k use the epochs they have. Any NaN in the window makes the
+// feature NaN (imputed from the training split); infinities survive to the
+// +-1e12 clip, which is applied here.
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "core/corpus.h"
+
+namespace dynfault::evaluate {
+
+struct EvaluatedRun {
+  std::string run_id, program, label;
+  size_t epochs = 0;
+};
+
+struct RunTable {
+  std::string corpus;
+  std::vector<EvaluatedRun> runs;        // corpus index order (sorted by run id)
+  std::vector<std::string> channels;     // loaded channels, in request order
+  std::vector<Eigen::MatrixXd> series;   // per run: epochs x channels (NaN where the run lacks one)
+  std::vector<std::string> all_channels; // union of channel names over evaluated runs, sorted
+  size_t skipped_unlabelled = 0;         // originals / survivors / undecided
+  size_t skipped_empty = 0;              // labelled runs with zero epochs (crashed)
+  size_t max_epochs() const;
+};
+
+// Reads the labelled runs of a corpus. `channels` empty = every channel.
+// Throws dynfault::Error for an empty corpus, no labelled runs, or a missing program id.
+RunTable load_runs(const CorpusReader& corpus);
+
+// Restricts the loaded series to `channels` (subset of all_channels), in that order.
+void select_channels(RunTable& table, const std::vector<std::string>& channels);
+
+struct FeatureMatrix {
+  std::vector<std::string> names;
+  Eigen::MatrixXd values;  // runs x features, clipped to +-1e12
+};
+
+FeatureMatrix window_features(const RunTable& table, int k, const std::vector<std::string>& channels);
+
+}  // namespace dynfault::evaluate

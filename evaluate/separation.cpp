@@ -1,0 +1,72 @@
+#include "evaluate/separation.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+
+namespace dynfault::evaluate {
+
+Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) {
+  Eigen::MatrixXd D(A.rows(), B.rows());
+  for (Eigen::Index i = 0; i < A.rows(); ++i)
+    for (Eigen::Index j = 0; j < B.rows(); ++j) D(i, j) = (A.row(i) - B.row(j)).squaredNorm();
+  return D;
+}
+
+double silhouette_score(const Eigen::MatrixXd& X, const std::vector<int>& labels) {
+  const Eigen::Index n = X.rows();
+  std::map<int, int> code;
+  for (int l : labels) code.emplace(l, 0);
+  int next = 0;
+  for (auto& [l, c] : code) c = next++;
+  const int k = static_cast<int>(code.size());
+  if (k < 2 || k > n - 1)
+    throw Error("silhouette", "number of labels is " + std::to_string(k) +
+                                  ". Valid values are 2 to n_samples - 1 (inclusive)");
+  std::vector<int> lab(n);
+  std::vector<double> size(k, 0);
+  for (Eigen::Index i = 0; i < n; ++i) size[lab[i] = code[labels[i]]] += 1;
+  double total = 0;
+  std::vector<double> sum_to(k);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    std::fill(sum_to.begin(), sum_to.end(), 0.0);
+    for (Eigen::Index j = 0; j < n; ++j) sum_to[lab[j]] += (X.row(i) - X.row(j)).norm();
+    const int own = lab[i];
+    if (size[own] <= 1) continue;  // singleton cluster: s = 0
+    const double a = sum_to[own] / (size[own] - 1);
+    double b = std::numeric_limits<double>::infinity();
+    for (int c = 0; c < k; ++c)
+      if (c != own) b = std::min(b, sum_to[c] / size[c]);
+    const double denom = std::max(a, b);
+    total += denom > 0 ? (b - a) / denom : 0.0;
+  }
+  return total / double(n);
+}
+
+double median_squared_distance(const Eigen::MatrixXd& X) {
+  std::vector<double> d;
+  d.reserve(static_cast<size_t>(X.rows()) * (X.rows() - 1) / 2);
+  for (Eigen::Index i = 0; i < X.rows(); ++i)
+    for (Eigen::Index j = i + 1; j < X.rows(); ++j) {
+      const double v = (X.row(i) - X.row(j)).squaredNorm();
+      if (v > 0) d.push_back(v);
+    }
+  if (d.empty()) throw Error("MMD", "all points coincide; the median-heuristic bandwidth is undefined");
+  const size_t m = d.size() / 2;
+  std::nth_element(d.begin(), d.begin() + m, d.end());
+  if (d.size() % 2) return d[m];
+  const double upper = d[m];
+  const double lower = *std::max_element(d.begin(), d.begin() + m);
+  return (lower + upper) / 2.0;
+}
+
+double mmd2_biased(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, double median_sq) {
+  if (A.rows() == 0 || B.rows() == 0) throw Error("MMD", "an empty sample");
+  auto mean_kernel = [&](const Eigen::MatrixXd& P, const Eigen::MatrixXd& Q) {
+    return (-squared_distances(P, Q).array() / median_sq).exp().mean();
+  };
+  return mean_kernel(A, A) + mean_kernel(B, B) - 2.0 * mean_kernel(A, B);
+}
+
+}  // namespace dynfault::evaluate

@@ -1,0 +1,96 @@
+#include "synthetic_corpus.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "core/corpus.h"
+#include "core/seed.h"
+
+namespace dynfault::evaluate::synthetic {
+namespace {
+
+struct Normal {
+  std::mt19937_64 engine;
+  explicit Normal(uint64_t seed) : engine(seed) {}
+  double uniform() { return (double(engine() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+  double operator()() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform()); }
+};
+
+const std::vector<std::string> kChannels = {"train_loss", "train_acc", "val_loss", "val_acc", "cf_hvp_mean",
+                                            "of_grad_norm"};
+
+Trace make_trace(const std::string& run_id, const std::string& program, const std::string& category,
+                 const std::vector<double>& program_offset, const std::vector<double>& category_offset, int epochs,
+                 double noise, uint64_t seed) {
+  Trace t;
+  t.run_id = run_id;
+  t.program = program;
+  t.architecture = "FFNN";
+  t.category = category;
+  t.mutant_id = category.empty() ? "" : run_id;
+  t.operator_name = category.empty() ? "" : "synthetic";
+  t.source = "synthetic";
+  t.seed = seed;
+  std::vector<std::string> units(kChannels.size(), "1");
+  t.set_channels(kChannels, units);
+  Normal normal(seed);
+  for (int e = 0; e < epochs; ++e) {
+    std::vector<double> row(kChannels.size());
+    for (size_t c = 0; c < kChannels.size(); ++c) {
+      const double trend = (program_offset[c] * 0.02 + category_offset[c] * 0.05) * e;
+      row[c] = program_offset[c] + category_offset[c] + trend + noise * normal();
+    }
+    t.append_epoch(row);
+  }
+  return t;
+}
+
+}  // namespace
+
+void write_synthetic_corpus(const std::string& path, const SyntheticCorpusSpec& spec) {
+  CorpusWriter writer(path);
+  Normal offsets(derive_seed(spec.seed, "offsets"));
+  std::vector<std::vector<double>> category_offset(spec.categories.size(), std::vector<double>(kChannels.size()));
+  for (auto& v : category_offset)
+    for (auto& x : v) x = spec.category_effect * offsets();
+  for (int p = 0; p < spec.programs; ++p) {
+    const std::string program = std::to_string(31000000 + 7919 * p);
+    std::vector<double> program_offset(kChannels.size());
+    for (auto& x : program_offset) x = spec.program_effect * offsets();
+    const std::string stored_program = spec.program_ids ? program : "";
+    for (size_t c = 0; c < spec.categories.size(); ++c) {
+      std::vector<double> effect = category_offset[c];
+      for (auto& x : effect) x += spec.interaction_effect * offsets();
+      // Not every program carries every category, as in the published corpus.
+      if (spec.categories.size() > 2 && (p + static_cast<int>(c)) % 5 == 4) continue;
+      const bool dominant = spec.categories.size() > 1 && static_cast<size_t>(p) % spec.categories.size() == c;
+      const int runs = dominant ? 3 * spec.runs_per_pair : spec.runs_per_pair;
+      for (int r = 0; r < runs; ++r) {
+        const std::string id = program + "_" + spec.categories[c] + "_" + std::to_string(r + 1);
+        Trace t = make_trace(id, stored_program, spec.categories[c], program_offset, effect, spec.epochs,
+                             spec.noise, derive_seed(spec.seed, id));
+        if (spec.extras && p == 1 && c == 0 && r == 0) t.values[3 * kChannels.size() + 2] = std::nan("");
+        writer.add(t, RunVerdict{1, spec.categories[c]});
+      }
+    }
+    if (spec.extras) {
+      const std::string id = program + "_Original_1";
+      Trace t = make_trace(id, stored_program, "", program_offset, std::vector<double>(kChannels.size(), 0.0),
+                           spec.epochs, spec.noise, derive_seed(spec.seed, id));
+      writer.add(t, RunVerdict{-1, ""});
+    }
+  }
+  if (spec.extras) {
+    Trace crashed;
+    crashed.run_id = "crashed_mutant";
+    crashed.program = "31000000";
+    crashed.category = spec.categories[0];
+    crashed.status = RunStatus::Crashed;
+    crashed.error = "shape mismatch";
+    writer.add(crashed, RunVerdict{1, spec.categories[0]});
+  }
+  writer.finish();
+}
+
+}  // namespace dynfault::evaluate::synthetic

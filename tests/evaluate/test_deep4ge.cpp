@@ -1,0 +1,53 @@
+// End to end on the published Deep4ge sample (../shared/datasets/deep4ge-sample,
+// imported with collect's CSV importer): the RQ1 tables are produced and the
+// within-program score exceeds the program-held-out score. Skipped when the
+// shared folder is absent (a user's clone).
+#include <cstdio>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "collect/csv_import.h"
+#include "core/corpus.h"
+#include "evaluate/rq1.h"
+
+using namespace dynfault;
+using namespace dynfault::evaluate;
+namespace fs = std::filesystem;
+
+TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
+  const fs::path sample = fs::path(DYNFAULT_SHARED_DIR) / "datasets" / "deep4ge-sample";
+  if (!fs::exists(sample / "manifest.csv")) GTEST_SKIP() << "no " << sample << " (the shared data is not in a clone)";
+  const fs::path dir = fs::temp_directory_path() / ("dynfault-eval-deep4ge-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string corpus_path = (dir / "deep4ge.h5").string();
+  ASSERT_EQ(collect::import_csv_dir((sample / "traces").string(), (sample / "manifest.csv").string(), corpus_path), 180u);
+  const CorpusReader corpus(corpus_path);
+  Rq1Options o;
+  o.bootstrap = 300;
+  o.permutations = 5;
+  o.seed = 0;
+  MpiComm comm;
+  const Rq1Output out = run_rq1(corpus, o, comm);
+  const Rq1Results& r = out.results;
+  EXPECT_EQ(r.runs, 180u);
+  EXPECT_EQ(r.programs, 37u);
+  ASSERT_TRUE(r.tasks[0].evaluated);   // cat4
+  EXPECT_FALSE(r.tasks[1].evaluated);  // cat6: no Activation / Weight / Regularization in the sample
+  EXPECT_FALSE(r.tasks[2].evaluated);  // fam3: no parameters family
+  const auto files = render_rq1(r);
+  EXPECT_TRUE(files.count("table4.csv") && files.count("fig2_gap_by_k.csv") && files.count("summary.md"));
+  for (const auto& s : r.splits) {
+    if (s.task != "cat4" || s.variant != "raw") continue;
+    std::printf("deep4ge cat4 k=%-2d %-18s within %.3f [%.3f, %.3f]  heldout %.3f [%.3f, %.3f]  gap %.3f [%.3f, %.3f]  lopo %.3f\n",
+                s.k, s.metric.c_str(), s.within.value, s.within.low, s.within.high, s.heldout.value, s.heldout.low,
+                s.heldout.high, s.gap.value, s.gap.low, s.gap.high, s.lopo.value);
+    if (s.k == 5 && (s.metric == "balanced_accuracy" || s.metric == "roc_auc")) {
+      EXPECT_GT(s.within.value, s.heldout.value) << s.metric;
+    }
+  }
+  for (const auto& i : r.identity) std::printf("deep4ge program identity k=%-2d accuracy %.3f (chance %.3f)\n", i.k, i.accuracy, i.chance_uniform);
+  std::printf("deep4ge silhouette by program %.3f, by label %.3f\n", r.separation.silhouette_program,
+              r.separation.silhouette_label);
+  fs::remove_all(dir);
+}
