@@ -1,0 +1,130 @@
+// Probe overhead: wall time of a run with CF, with OF and with both, relative
+// to the same run without probes, for one FFNN, one RNN and one CNN program.
+// The four configurations run interleaved in one process (same machine state,
+// same warm caches), each `--repeats` times; the table shows medians.
+// Optionally (--python SCRIPT) the FFNN program is also trained by the
+// python3-torch reference implementation with the same probes, interleaved
+// with dynfault runs, and the speed ratio is printed.
+//
+// Uses only the torch-free runner API (runner/run.h).
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.h"
+#include "core/program_spec.h"
+#include "runner/run.h"
+
+using namespace dynfault;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+runner::RunRequest request_for(const ProgramSpec& spec, const std::string& probes, Scale scale, uint64_t seed) {
+  runner::RunRequest r;
+  r.spec = spec;
+  r.run_id = spec.id + "-bench";
+  r.seed = seed;
+  r.probes = parse_probes(probes);
+  r.scale = scale;
+  r.threads = 1;
+  return r;
+}
+
+double timed_run(const runner::RunRequest& r) {
+  const Trace t = runner::train_and_trace(r);
+  if (t.status != RunStatus::Ok) throw Error(r.spec.id, "bench run " + to_string(t.status) + ": " + t.error);
+  return t.wall_seconds;
+}
+
+// Runs the python reference once; it prints "seconds <training wall time>".
+double python_run(const std::string& script, const std::string& scale) {
+  const std::string cmd = "/usr/bin/python3 " + script + " --scale " + scale + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw Error(script, "cannot start /usr/bin/python3");
+  std::string output;
+  std::array<char, 512> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) output += buf.data();
+  const int rc = pclose(pipe);
+  std::istringstream in(output);
+  std::string word;
+  double seconds = -1;
+  while (in >> word)
+    if (word == "seconds") in >> seconds;
+  if (rc != 0 || seconds < 0) throw Error(script, "python reference failed: " + output);
+  return seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"probe overhead of dynfault's CF/OF probes, and the speed against a python3-torch reference"};
+  std::string ffnn = "31556268", rnn = "52782432", cnn = "37624102", zoo_dir, python_script, scale_name = "reduced";
+  int repeats = 5;
+  uint64_t seed = 7;
+  app.add_option("--ffnn", ffnn, "FFNN program");
+  app.add_option("--rnn", rnn, "RNN program");
+  app.add_option("--cnn", cnn, "CNN program");
+  app.add_option("--repeats", repeats, "Runs per configuration (medians are reported)");
+  app.add_option("--scale", scale_name, "Scale of the runs (default reduced)");
+  app.add_option("--seed", seed, "Run seed");
+  app.add_option("--zoo", zoo_dir, "Program zoo (default: the built-in programs/)");
+  app.add_option("--python", python_script, "python3-torch reference script for the FFNN program");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const ProgramZoo zoo = zoo_dir.empty() ? ProgramZoo::open_default() : ProgramZoo(zoo_dir);
+    const Scale scale = parse_scale(scale_name, "--scale");
+    const std::vector<std::string> configs = {"none", "cf", "of", "cf,of"};
+
+    std::cout << "probe overhead: median wall seconds of " << repeats << " interleaved runs, scale " << scale_name
+              << ", 1 thread; ratio = configuration / none (target CF, OF <= 1.10)\n";
+    std::cout << std::left << std::setw(10) << "program" << std::setw(6) << "arch" << std::right << std::setw(10)
+              << "none s" << std::setw(10) << "cf" << std::setw(10) << "of" << std::setw(10) << "cf,of" << "\n";
+    double ffnn_both = 0;
+    for (const auto& id : {ffnn, rnn, cnn}) {
+      const ProgramSpec spec = zoo.load(id);
+      timed_run(request_for(spec, "cf,of", scale, seed));  // warm-up: first-touch allocations, lazy init
+      std::vector<std::vector<double>> times(configs.size());
+      for (int r = 0; r < repeats; ++r)
+        for (size_t c = 0; c < configs.size(); ++c) times[c].push_back(timed_run(request_for(spec, configs[c], scale, seed)));
+      const double base = median(times[0]);
+      std::cout << std::left << std::setw(10) << id << std::setw(6) << to_string(spec.architecture) << std::right
+                << std::fixed << std::setprecision(3) << std::setw(10) << base;
+      for (size_t c = 1; c < configs.size(); ++c)
+        std::cout << std::setw(9) << std::setprecision(2) << median(times[c]) / base << "x";
+      std::cout << "\n";
+      if (id == ffnn) ffnn_both = median(times[3]);
+    }
+
+    if (!python_script.empty()) {
+      const ProgramSpec spec = zoo.load(ffnn);
+      std::vector<double> ours, theirs;
+      python_run(python_script, scale_name);  // warm-up (page cache for torch's shared libraries)
+      for (int r = 0; r < repeats; ++r) {
+        ours.push_back(timed_run(request_for(spec, "cf,of", scale, seed)));
+        theirs.push_back(python_run(python_script, scale_name));
+      }
+      (void)ffnn_both;
+      std::cout << "python3-torch reference, program " << ffnn << " with cf,of: dynfault " << std::setprecision(3)
+                << median(ours) << " s, python " << median(theirs) << " s -> dynfault is " << std::setprecision(2)
+                << median(theirs) / median(ours) << "x faster (target >= 2x)\n";
+    }
+  } catch (const Error& e) {
+    std::cerr << "probe_overhead: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

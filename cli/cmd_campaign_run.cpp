@@ -1,0 +1,32 @@
+// `dynfault campaign run` with the real executor: each task trains its program
+// with the LibTorch runner (runner/run.h). Registered here because only this
+// binary links LibTorch; the campaign machinery itself is torch-free.
+#include "core/program_spec.h"
+#include "runner/campaign/command.h"
+#include "runner/campaign/executor.h"
+#include "runner/run.h"
+
+namespace {
+
+dynfault::Trace train_task(const dynfault::Task& task, const dynfault::campaign::ExecContext& context) {
+  dynfault::runner::RunRequest request;
+  request.spec = dynfault::program_from_json(nlohmann::json::parse(task.spec), "task " + task.id);
+  request.run_id = task.id;
+  request.mutant_id = task.mutant_id;
+  request.operator_name = task.operator_name;
+  request.category = task.category;
+  request.parameters = task.parameters;
+  request.repeat = task.repeat;
+  request.seed = task.seed;
+  request.probes = task.probes;
+  request.scale = task.scale;
+  request.threads = context.threads;
+  return dynfault::runner::train_and_trace(request);
+}
+
+const dynfault::campaign::RegisterExecutor kTrain("train", "trains the program with the LibTorch runner",
+                                                  train_task);
+const dynfault::campaign::ExtendCampaignCommand kRun(
+    [](CLI::App& campaign) { dynfault::campaign::add_run_command(campaign, "train"); });
+
+}  // namespace

@@ -1,0 +1,113 @@
+// `dynfault run`: train one program once with the chosen probes and write its
+// trace (docs/run.md). Options are validated before any training starts.
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/program_spec.h"
+#include "core/trace_io.h"
+#include "runner/run.h"
+
+namespace dynfault::cli {
+namespace {
+
+struct RunOptions {
+  std::string program;
+  std::string spec_file;
+  std::string zoo;
+  std::string probes = "cf,of";
+  std::string scale = "reduced";
+  std::string out;
+  std::string run_id;
+  uint64_t seed = 0;
+  bool seed_given = false;
+  int threads = 1;
+  int hvp_vectors = 4;
+  int probe_batch = 64;
+  // Mutants (--mutant ID --repeats N) are added by the mutation stage.
+};
+
+// Exit code when the trace was written but the program crashed or failed.
+constexpr int kExitRunFailed = 3;
+
+std::string parent_dir(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+runner::RunRequest request_from(const RunOptions& o) {
+  if (o.program.empty() && o.spec_file.empty()) throw Error("dynfault run", "give --program ID or --spec FILE");
+  if (o.out.empty()) throw Error("dynfault run", "--out FILE is required");
+  if (!o.seed_given) throw Error("dynfault run", "--seed is required (every random stream derives from it)");
+  if (o.threads < 1 || o.threads > 256) throw Error("--threads", "must be between 1 and 256, got " + std::to_string(o.threads));
+  if (o.hvp_vectors < 1 || o.hvp_vectors > 1024)
+    throw Error("--hvp-vectors", "must be between 1 and 1024, got " + std::to_string(o.hvp_vectors));
+  if (o.probe_batch < 1) throw Error("--probe-batch", "must be at least 1, got " + std::to_string(o.probe_batch));
+  struct stat st {};
+  const std::string dir = parent_dir(o.out);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(o.out, "output directory '" + dir + "' does not exist");
+  if (stat(o.out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(o.out, "is a directory");
+
+  runner::RunRequest r;
+  r.probes = parse_probes(o.probes, "--probes");
+  r.scale = parse_scale(o.scale, "--scale");
+  if (!o.spec_file.empty()) {
+    r.spec = load_program_file(o.spec_file);
+    if (!o.program.empty() && o.program != r.spec.id)
+      throw Error(o.spec_file, "spec is program '" + r.spec.id + "', not --program " + o.program);
+  } else {
+    const ProgramZoo zoo = o.zoo.empty() ? ProgramZoo::open_default() : ProgramZoo(o.zoo);
+    if (!zoo.has(o.program)) throw Error(zoo.root(), "no program '" + o.program + "' in the zoo");
+    r.spec = zoo.load(o.program);
+  }
+  r.seed = o.seed;
+  r.threads = o.threads;
+  r.hvp_vectors = o.hvp_vectors;
+  r.probe_batch = o.probe_batch;
+  r.run_id = o.run_id.empty() ? r.spec.id + "-seed" + std::to_string(o.seed) : o.run_id;
+  return r;
+}
+
+void run(const RunOptions& o) {
+  const runner::RunRequest request = request_from(o);
+  const Trace trace = runner::train_and_trace(request);
+  save_trace_file(o.out, trace);
+  std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "") << ", "
+            << trace.epochs() << " epochs, " << std::fixed << std::setprecision(2) << trace.wall_seconds << " s -> "
+            << o.out << "\n";
+  if (trace.status == RunStatus::Crashed || trace.status == RunStatus::Failed) {
+    std::cerr << "dynfault run: " << trace.program << " " << to_string(trace.status) << ": " << trace.error << "\n";
+    std::cout.flush();
+    std::exit(kExitRunFailed);  // the trace is written and closed; nothing else to unwind
+  }
+}
+
+}  // namespace
+
+static Register run_command("run", "Train one program once with probes and write its trace (HDF5)", [](CLI::App& sub) {
+  auto o = std::make_shared<RunOptions>();
+  sub.add_option("--program", o->program, "Stack Overflow id of a zoo program");
+  sub.add_option("--spec", o->spec_file, "Program spec file (instead of, or checked against, --program)");
+  sub.add_option("--zoo", o->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
+  sub.add_option("--probes", o->probes, "cf, of, cf,of or none (default cf,of)");
+  auto* seed = sub.add_option("--seed", o->seed, "Run seed; data, init, shuffle, dropout and probes derive from it");
+  sub.add_option("--scale", o->scale, "full, reduced or smoke (default reduced)");
+  sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");
+  sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
+  sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");
+  sub.add_option("--run-id", o->run_id, "Run id stored in the trace (default <program>-seed<seed>)");
+  sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically)");
+  sub.callback([o, seed] {
+    o->seed_given = seed->count() > 0;
+    run(*o);
+  });
+});
+
+}  // namespace dynfault::cli

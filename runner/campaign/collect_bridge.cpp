@@ -1,0 +1,38 @@
+#include "runner/campaign/collect_bridge.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "runner/campaign/journal.h"
+#include "runner/campaign/plan.h"
+#include "runner/campaign/state.h"
+#include "runner/campaign/store.h"
+
+namespace dynfault::campaign {
+namespace fs = std::filesystem;
+
+collect::MergeSource campaign_merge_source(const std::string& dir) {
+  if (!fs::exists(dir + "/plan.json")) throw Error(dir, "is not a campaign directory (no plan.json)");
+  const std::vector<std::string> dirs = is_sharded_root(dir) ? shard_dirs(dir) : std::vector<std::string>{dir};
+  collect::MergeSource source;
+  source.origin = dir;
+  source.expected_checksums.emplace();
+  for (const auto& d : dirs) {
+    const JournalContents journal = read_journal(d + "/journal.log");
+    const CampaignState state(load_plan(d), journal);
+    if (!state.complete())
+      throw Error(d, "campaign is unfinished (" + std::to_string(state.done_count()) + " of " +
+                         std::to_string(state.size()) + " tasks done): run `dynfault campaign run " + d +
+                         "` to completion first");
+    const std::string corpus = d + "/traces.h5";
+    // export_corpus validates every batch trace against the journal as it writes.
+    if (!fs::exists(corpus)) export_corpus(d, corpus, false);
+    source.corpus_files.push_back(corpus);
+    for (const auto& r : journal.done) (*source.expected_checksums)[r.task_id] = r.checksum;
+  }
+  return source;
+}
+
+void register_collect_reader() { collect::register_campaign_directory_reader(campaign_merge_source); }
+
+}  // namespace dynfault::campaign

@@ -1,0 +1,201 @@
+#include "runner/campaign/command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/program_spec.h"
+#include "runner/campaign/executor.h"
+#include "runner/campaign/journal.h"
+#include "runner/campaign/plan.h"
+#include "runner/campaign/run.h"
+#include "runner/campaign/state.h"
+
+namespace dynfault::campaign {
+namespace fs = std::filesystem;
+
+std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
+  static std::vector<std::function<void(CLI::App&)>> extensions;
+  return extensions;
+}
+
+void add_plan_command(CLI::App& campaign) {
+  struct Options {
+    std::string set, programs, probes = "cf,of", scale = "reduced", out;
+    int repeats = 20, max_mutants = -1, shards = 1;
+    uint64_t seed = 1;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* plan = campaign.add_subcommand("plan", "write a campaign directory: settings, task list, empty journal");
+  auto* set = plan->add_option("--set", o->set, "a named program set (programs/sets/<name>.json), or 'all'");
+  auto* programs = plan->add_option("--programs", o->programs, "comma-separated program ids");
+  set->excludes(programs);
+  plan->add_option("--repeats", o->repeats, "runs per original and per mutant setting (DeepCrime: 20)")
+      ->capture_default_str();
+  plan->add_option("--probes", o->probes, "cf, of, cf,of or none")->capture_default_str();
+  plan->add_option("--scale", o->scale, "full, reduced or smoke")->capture_default_str();
+  plan->add_option("--max-mutants", o->max_mutants,
+                   "at most M mutants per program, spread over fault categories (-1: all)")
+      ->capture_default_str();
+  plan->add_option("--seed", o->seed, "campaign seed; every task seed derives from it and the task id")
+      ->capture_default_str();
+  plan->add_option("--shards", o->shards, "split by program into S self-contained campaign directories")
+      ->capture_default_str();
+  plan->add_option("--out", o->out, "campaign directory to create")->required();
+  plan->add_flag("--force", o->force, "replace a non-empty --out");
+  plan->callback([o]() {
+    if (o->set.empty() == o->programs.empty()) throw Error("campaign plan", "give exactly one of --set or --programs");
+    const ProgramZoo zoo = ProgramZoo::open_default();
+    CampaignSettings s;
+    if (!o->set.empty()) {
+      s.programs = zoo.set(o->set);
+      s.selection = "set:" + o->set;
+    } else {
+      s.programs = zoo.resolve(o->programs);
+      s.selection = "list:" + o->programs;
+    }
+    s.repeats = o->repeats;
+    s.probes = parse_probes(o->probes, "--probes");
+    s.scale = parse_scale(o->scale, "--scale");
+    s.max_mutants = o->max_mutants;
+    s.seed = o->seed;
+    s.shards = o->shards;
+    const Plan p = make_plan(s, zoo);
+    write_campaign(o->out, p, o->force);
+    std::cout << "campaign " << o->out << ": " << p.settings.programs.size() << " programs, " << p.mutants.size()
+              << " mutants + " << p.searches.size() << " searches, " << p.tasks.size() << " tasks"
+              << (s.shards > 1 ? " in " + std::to_string(s.shards) + " shards" : std::string()) << "\n";
+    if (s.repeats < 2 && !p.mutants.empty())
+      std::cerr << "campaign plan: note: kill tests need at least 2 repeats; mutants stay undecided\n";
+  });
+}
+
+namespace {
+
+struct StatusCounts {
+  size_t done = 0, total = 0, crashed = 0, mutants = 0, decided = 0, killed = 0;
+  bool complete = false, consolidated = false;
+};
+
+StatusCounts status_of(const std::string& dir) {
+  const CampaignState state(load_plan(dir), read_journal(dir + "/journal.log"));
+  StatusCounts c;
+  c.done = state.done_count();
+  c.total = state.size();
+  c.crashed = state.crashed_count();
+  c.mutants = state.plan().mutants.size();
+  c.decided = state.verdict_count();
+  c.killed = state.killed_count();
+  c.complete = state.complete();
+  c.consolidated = fs::exists(dir + "/traces.h5");
+  return c;
+}
+
+std::string format(const std::string& name, const StatusCounts& c) {
+  char buf[400];
+  std::snprintf(buf, sizeof buf, "%s: %zu/%zu tasks done (%.1f%%), %zu crashed, %zu/%zu mutants decided, %zu killed%s",
+                name.c_str(), c.done, c.total,
+                c.total ? 100.0 * static_cast<double>(c.done) / static_cast<double>(c.total) : 100.0, c.crashed,
+                c.decided, c.mutants, c.killed,
+                c.complete ? (c.consolidated ? "; complete (traces.h5)" : "; complete (traces.h5 not yet written)")
+                           : "");
+  return buf;
+}
+
+}  // namespace
+
+std::string status_text(const std::string& dir) {
+  if (!is_sharded_root(dir)) return format(dir, status_of(dir)) + "\n";
+  std::ostringstream out;
+  StatusCounts total;
+  size_t complete = 0;
+  const auto shards = shard_dirs(dir);
+  for (const auto& shard : shards) {
+    const StatusCounts c = status_of(shard);
+    out << "  " << format(fs::path(shard).filename().string(), c) << "\n";
+    total.done += c.done;
+    total.total += c.total;
+    total.crashed += c.crashed;
+    total.mutants += c.mutants;
+    total.decided += c.decided;
+    total.killed += c.killed;
+    complete += c.complete;
+  }
+  total.complete = complete == shards.size();
+  return format(dir + " (" + std::to_string(complete) + "/" + std::to_string(shards.size()) + " shards complete)",
+                total) +
+         "\n" + out.str();
+}
+
+void add_status_command(CLI::App& campaign) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* status = campaign.add_subcommand("status", "what is done, crashed and killed in a campaign directory");
+  status->add_option("dir", *dir, "campaign directory (or a sharded root)")->required();
+  status->callback([dir]() { std::cout << status_text(*dir); });
+}
+
+void add_run_command(CLI::App& campaign, const std::string& default_executor) {
+  auto o = std::make_shared<RunOptions>();
+  auto dir = std::make_shared<std::string>();
+  auto shard = std::make_shared<int>(-1);
+  auto quiet = std::make_shared<bool>(false);
+  auto stats = std::make_shared<std::string>();
+  o->executor = default_executor;
+  if (const char* e = std::getenv("DYNFAULT_CAMPAIGN_EXECUTOR"); e && *e) o->executor = e;
+  CLI::App* run = campaign.add_subcommand(
+      "run", "run or resume a campaign (under mpirun -np K: rank 0 dispatches, K-1 workers train)");
+  run->add_option("dir", *dir, "campaign directory (a shard's directory for sharded campaigns)")->required();
+  run->add_option("--shard", *shard, "in a sharded root, run shard I (e.g. $SLURM_ARRAY_TASK_ID)");
+  std::string executors;
+  for (const auto& n : executor_names()) executors += (executors.empty() ? "" : ", ") + n;
+  run->add_option("--executor", o->executor, "what runs a task: " + executors)->capture_default_str();
+  run->add_option("--threads", o->threads, "intra-op threads per task (one worker rank per core)")
+      ->capture_default_str();
+  run->add_option("--task-timeout", o->task_timeout, "seconds a task may run before it is stopped (0: no limit)")
+      ->capture_default_str();
+  run->add_option("--retries", o->retries, "re-runs of a task that crashed its worker process")
+      ->capture_default_str();
+  run->add_option("--grace", o->grace, "seconds running tasks get to finish after SIGTERM/SIGINT/SIGUSR1")
+      ->capture_default_str();
+  run->add_option("--prefetch", o->prefetch, "tasks queued on each worker beyond the one it runs")
+      ->capture_default_str();
+  run->add_option("--batch", o->batch_size, "traces per batch file (a flush: HDF5 write + journal fsync)")
+      ->capture_default_str();
+  run->add_option("--flush-seconds", o->flush_seconds, "flush a non-empty batch at least this often")
+      ->capture_default_str();
+  run->add_option("--progress-seconds", o->progress_seconds, "progress line interval when stderr is not a terminal")
+      ->capture_default_str();
+  run->add_flag("--quiet", *quiet, "no progress line");
+  run->add_flag("!--no-consolidate", o->consolidate,
+                "do not write traces.h5 at completion (collect reads the batch files directly)");
+  run->add_flag("!--no-isolation", o->isolate,
+                "run tasks inside the worker process (no timeout or crash protection; for no-op benchmarks)");
+  run->add_option("--stats", *stats, "write the master's dispatch statistics (JSON) here (benchmarks)")->group("");
+  run->callback([o, dir, shard, quiet, stats]() {
+    std::string target = *dir;
+    if (*shard >= 0) {
+      if (!is_sharded_root(target)) throw Error(target, "--shard given but this is not a sharded campaign");
+      const auto shards = shard_dirs(target);
+      if (static_cast<size_t>(*shard) >= shards.size())
+        throw Error("--shard", std::to_string(*shard) + " is out of range (the campaign has " +
+                                   std::to_string(shards.size()) + " shards)");
+      target = shards[*shard];
+    }
+    RunOptions options = *o;
+    options.progress = !*quiet;
+    const int code = run_campaign(target, options);
+    if (!stats->empty() && last_run_stats().master) write_file_atomically(*stats, stats_json(last_run_stats()) + "\n");
+    if (code != 0) {
+      std::fflush(stdout);
+      std::exit(code);
+    }
+  });
+}
+
+}  // namespace dynfault::campaign

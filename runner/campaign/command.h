@@ -1,0 +1,32 @@
+#pragma once
+// The `dynfault campaign` command family. cli/cmd_campaign_plan.cpp registers
+// `campaign` with `plan` and `status`; files that can only be built with more
+// libraries (cli/cmd_campaign_run.cpp, which links the LibTorch runner) add
+// their sub-subcommands through ExtendCampaignCommand, so one `campaign`
+// command collects them all.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace dynfault::campaign {
+
+void add_plan_command(CLI::App& campaign);
+void add_status_command(CLI::App& campaign);
+// `campaign run`; `default_executor` is used unless --executor or
+// DYNFAULT_CAMPAIGN_EXECUTOR says otherwise. Exits the process with the
+// campaign's exit code (run.h) when it is not 0.
+void add_run_command(CLI::App& campaign, const std::string& default_executor);
+
+std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions();
+struct ExtendCampaignCommand {
+  explicit ExtendCampaignCommand(std::function<void(CLI::App& campaign)> extend) {
+    campaign_command_extensions().push_back(std::move(extend));
+  }
+};
+
+// `campaign status` as text (also used by tests).
+std::string status_text(const std::string& dir);
+
+}  // namespace dynfault::campaign

@@ -1,0 +1,188 @@
+#include "runner/campaign/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/seed.h"
+
+namespace dynfault::campaign {
+namespace {
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+bool parse_hex64(const std::string& s, uint64_t& out) {
+  if (s.size() != 16) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= uint64_t(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= uint64_t(c - 'a' + 10);
+    else return false;
+  }
+  out = v;
+  return true;
+}
+
+// Doubles travel as the hex of their bits: exact, NaN included.
+std::string bits_of(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  return hex64(b);
+}
+
+double double_of(const std::string& hex, const std::string& where) {
+  uint64_t b;
+  if (!parse_hex64(hex, b)) throw Error(where, "bad double bits '" + hex + "'");
+  double d;
+  std::memcpy(&d, &b, sizeof d);
+  return d;
+}
+
+nlohmann::json to_json(const DoneRecord& r) {
+  return {{"type", "done"},  {"task", r.task_id},      {"status", r.status},   {"checksum", hex64(r.checksum)},
+          {"batch", r.batch}, {"metric", bits_of(r.metric)}, {"attempts", r.attempts}};
+}
+
+nlohmann::json to_json(const VerdictRecord& r) {
+  return {{"type", "verdict"},         {"mutant", r.mutant_id},         {"program", r.program},
+          {"killed", r.killed},        {"label", r.label},              {"p", bits_of(r.p_value)},
+          {"d", bits_of(r.effect_size)}, {"n_original", r.original_runs}, {"n_mutant", r.mutant_runs}};
+}
+
+// Parses one line without its newline; returns false if the line is not a valid record.
+bool parse_line(const std::string& line, nlohmann::json& record) {
+  const auto tab = line.rfind('\t');
+  if (tab == std::string::npos) return false;
+  const std::string text = line.substr(0, tab);
+  uint64_t hash;
+  if (!parse_hex64(line.substr(tab + 1), hash) || hash != fnv1a64(text)) return false;
+  try {
+    record = nlohmann::json::parse(text);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return record.is_object() && record.contains("type");
+}
+
+void add_record(JournalContents& out, const nlohmann::json& j, const std::string& where) {
+  try {
+    const std::string type = j.at("type").get<std::string>();
+    if (type == "done") {
+      DoneRecord r;
+      r.task_id = j.at("task").get<std::string>();
+      r.status = j.at("status").get<std::string>();
+      if (!parse_hex64(j.at("checksum").get<std::string>(), r.checksum)) throw Error(where, "bad checksum");
+      r.batch = j.at("batch").get<std::string>();
+      r.metric = double_of(j.at("metric").get<std::string>(), where);
+      r.attempts = j.at("attempts").get<int>();
+      out.done.push_back(std::move(r));
+    } else if (type == "verdict") {
+      VerdictRecord r;
+      r.mutant_id = j.at("mutant").get<std::string>();
+      r.program = j.at("program").get<std::string>();
+      r.killed = j.at("killed").get<bool>();
+      r.label = j.at("label").get<std::string>();
+      r.p_value = double_of(j.at("p").get<std::string>(), where);
+      r.effect_size = double_of(j.at("d").get<std::string>(), where);
+      r.original_runs = j.at("n_original").get<int64_t>();
+      r.mutant_runs = j.at("n_mutant").get<int64_t>();
+      out.verdicts.push_back(std::move(r));
+    } else {
+      throw Error(where, "unknown record type '" + type + "'");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where, std::string("malformed record: ") + e.what());
+  }
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path, std::string("journal write failed: ") + std::strerror(errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string journal_line(const nlohmann::json& record) {
+  const std::string text = record.dump();  // compact, never contains a raw newline or tab
+  return text + "\t" + hex64(fnv1a64(text)) + "\n";
+}
+
+JournalContents read_journal(const std::string& path) {
+  JournalContents out;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return out;
+  const std::string data = read_text_file(path);
+  size_t pos = 0, line_no = 0;
+  size_t first_bad = std::string::npos, first_bad_line = 0;
+  while (pos < data.size()) {
+    const size_t nl = data.find('\n', pos);
+    ++line_no;
+    if (nl == std::string::npos) {  // no newline: a torn write
+      if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
+      break;
+    }
+    nlohmann::json record;
+    const bool ok = parse_line(data.substr(pos, nl - pos), record);
+    if (!ok) {
+      if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
+    } else {
+      if (first_bad != std::string::npos)
+        throw Error(path, "line " + std::to_string(first_bad_line) +
+                              " is corrupt (hash mismatch) and is followed by valid records: refusing to guess");
+      add_record(out, record, path + ": line " + std::to_string(line_no));
+      ++out.lines;
+      out.valid_bytes = nl + 1;
+    }
+    pos = nl + 1;
+  }
+  out.torn_tail = out.valid_bytes < data.size();
+  return out;
+}
+
+Journal::Journal(const std::string& path) : path_(path) {
+  initial_ = read_journal(path);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(path, std::string("cannot open journal: ") + std::strerror(errno));
+  if (initial_.torn_tail) {
+    if (::ftruncate(fd_, static_cast<off_t>(initial_.valid_bytes)) != 0 || ::fsync(fd_) != 0)
+      throw Error(path, std::string("cannot truncate the torn journal tail: ") + std::strerror(errno));
+  }
+  if (::lseek(fd_, 0, SEEK_END) < 0) throw Error(path, std::string("cannot seek: ") + std::strerror(errno));
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Journal::append(const std::vector<DoneRecord>& done, const std::vector<VerdictRecord>& verdicts) {
+  if (done.empty() && verdicts.empty()) return;
+  std::string data;
+  for (const auto& r : done) data += journal_line(to_json(r));
+  for (const auto& r : verdicts) data += journal_line(to_json(r));
+  write_all(fd_, data, path_);
+  if (::fsync(fd_) != 0) throw Error(path_, std::string("journal fsync failed: ") + std::strerror(errno));
+}
+
+void create_empty_journal(const std::string& path) { write_file_atomically(path, ""); }
+
+}  // namespace dynfault::campaign

@@ -1,0 +1,402 @@
+#include "runner/campaign/plan.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <set>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/seed.h"
+#include "runner/campaign/journal.h"
+
+namespace dynfault::campaign {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kPlanFormat = "dynfault-campaign-plan";
+constexpr const char* kRootFormat = "dynfault-campaign-shards";
+constexpr int kPlanVersion = 1;
+
+std::string shard_name(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "shard-%03d", i);
+  return buf;
+}
+
+void check_settings(const CampaignSettings& s) {
+  if (s.programs.empty()) throw Error("campaign plan", "no programs selected");
+  if (s.repeats < 1) throw Error("--repeats", "must be at least 1, got " + std::to_string(s.repeats));
+  if (s.shards < 1) throw Error("--shards", "must be at least 1, got " + std::to_string(s.shards));
+  std::set<std::string> seen;
+  for (const auto& p : s.programs)
+    if (!seen.insert(p).second) throw Error("campaign plan", "program '" + p + "' is selected twice");
+}
+
+}  // namespace
+
+bool PlannedMutant::operator==(const PlannedMutant& o) const {
+  return mutant_id == o.mutant_id && program == o.program && operator_name == o.operator_name &&
+         category == o.category && parameters == o.parameters && spec == o.spec && search == o.search;
+}
+
+bool PlannedSearch::operator==(const PlannedSearch& o) const {
+  return key == o.key && program == o.program && operator_name == o.operator_name && category == o.category &&
+         state == o.state;
+}
+
+nlohmann::json to_json(const CampaignSettings& s) {
+  return {{"programs", s.programs},  {"selection", s.selection},
+          {"repeats", s.repeats},    {"probes", to_string(s.probes)},
+          {"scale", to_string(s.scale)}, {"max_mutants", s.max_mutants},
+          {"seed", std::to_string(s.seed)}, {"shards", s.shards}};
+}
+
+CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& where) {
+  CampaignSettings s;
+  try {
+    s.programs = j.at("programs").get<std::vector<std::string>>();
+    s.selection = j.at("selection").get<std::string>();
+    s.repeats = j.at("repeats").get<int>();
+    s.probes = parse_probes(j.at("probes").get<std::string>(), where);
+    s.scale = parse_scale(j.at("scale").get<std::string>(), where);
+    s.max_mutants = j.at("max_mutants").get<int>();
+    s.seed = std::stoull(j.at("seed").get<std::string>());
+    s.shards = j.at("shards").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where, std::string("bad settings: ") + e.what());
+  } catch (const std::invalid_argument&) {
+    throw Error(where, "bad settings: seed is not an integer");
+  }
+  return s;
+}
+
+std::string spec_key(const std::string& program, const std::string& mutant_id) {
+  return mutant_id.empty() ? program : program + "/" + mutant_id;
+}
+
+Task Plan::task_with_spec(size_t index) const {
+  Task t = tasks.at(index);
+  const auto it = specs.find(spec_key(t.program, t.mutant_id));
+  if (it == specs.end()) throw Error("plan", "no spec for task " + t.id);
+  t.spec = it->second;
+  return t;
+}
+
+double estimate_cost(const ProgramSpec& spec, Scale scale, ProbeSet probes) {
+  const ScaleCaps caps = caps_for(scale);
+  double n_train = 1000;
+  if (spec.data.contains("n_train") && spec.data["n_train"].is_number()) n_train = spec.data["n_train"].get<double>();
+  if (caps.max_train > 0) n_train = std::min(n_train, static_cast<double>(caps.max_train));
+  double epochs = spec.epochs;
+  if (caps.max_epochs > 0) epochs = std::min(epochs, static_cast<double>(caps.max_epochs));
+  double width = 1;
+  for (size_t i = 0; i < spec.input_shape.size(); ++i) {
+    double d = static_cast<double>(spec.input_shape[i]);
+    if (static_cast<int>(i) == spec.sequence_axis && caps.max_sequence > 0)
+      d = std::min(d, static_cast<double>(caps.max_sequence));
+    width *= std::max(1.0, d);
+  }
+  // Weights ~ sum of fan-in x fan-out over layers that declare a size.
+  double weights = 0, previous = width;
+  for (const auto& layer : spec.layers) {
+    for (const char* key : {"units", "filters"}) {
+      if (layer.config.contains(key) && layer.config[key].is_number()) {
+        const double units = layer.config[key].get<double>();
+        weights += previous * units;
+        previous = units;
+      }
+    }
+  }
+  weights = std::max(weights, width);
+  double seconds = 6.0 * weights * n_train * std::max(1.0, epochs) / 1e9;
+  if (probes.cf) seconds *= 2.0;   // HVPs on a probe batch each epoch
+  if (probes.of) seconds *= 1.2;   // per-step gradient/activation statistics
+  return 0.5 + seconds;            // process and data start-up
+}
+
+Candidates choose_mutants(const Candidates& all, int max_mutants, uint64_t seed) {
+  if (max_mutants < 0) return all;
+  // Unit of choice: a plain mutant, or a search with its first setting.
+  struct Unit {
+    std::string key, category;
+    uint64_t rank;
+  };
+  std::vector<Unit> units;
+  for (const auto& m : all.mutants)
+    if (m.search.empty()) units.push_back({m.mutant_id, m.category, derive_seed(seed, "choose/" + m.mutant_id)});
+  for (const auto& s : all.searches) units.push_back({s.key, s.category, derive_seed(seed, "choose/" + s.key)});
+  std::map<int, std::vector<Unit>> by_category;
+  for (auto& u : units) {
+    int order = static_cast<int>(kAllCategories.size());
+    for (size_t i = 0; i < kAllCategories.size(); ++i)
+      if (to_string(kAllCategories[i]) == u.category) order = static_cast<int>(i);
+    by_category[order].push_back(u);
+  }
+  for (auto& [order, list] : by_category)
+    std::sort(list.begin(), list.end(), [](const Unit& a, const Unit& b) {
+      return a.rank != b.rank ? a.rank < b.rank : a.key < b.key;
+    });
+  std::set<std::string> chosen;
+  for (size_t round = 0; static_cast<int>(chosen.size()) < max_mutants; ++round) {
+    bool any = false;
+    for (auto& [order, list] : by_category) {
+      if (round >= list.size()) continue;
+      any = true;
+      if (static_cast<int>(chosen.size()) < max_mutants) chosen.insert(list[round].key);
+    }
+    if (!any) break;
+  }
+  Candidates out;
+  for (const auto& m : all.mutants)
+    if (m.search.empty() ? chosen.count(m.mutant_id) : chosen.count(m.search)) out.mutants.push_back(m);
+  for (const auto& s : all.searches)
+    if (chosen.count(s.key)) out.searches.push_back(s);
+  return out;
+}
+
+Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
+  check_settings(settings);
+  Plan plan;
+  plan.settings = settings;
+  auto add_tasks = [&](const ProgramSpec& spec, const std::string& mutant_id, const std::string& op,
+                       const std::string& category, const std::string& parameters, const ProgramSpec& trained) {
+    const double cost = estimate_cost(trained, settings.scale, settings.probes);
+    for (int r = 0; r < settings.repeats; ++r) {
+      Task t;
+      t.program = spec.id;
+      t.architecture = to_string(spec.architecture);
+      t.mutant_id = mutant_id;
+      t.operator_name = op;
+      t.category = category;
+      t.parameters = parameters;
+      t.repeat = r;
+      t.id = make_task_id(spec.id, mutant_id, r);
+      t.seed = task_seed(settings.seed, t.id);
+      t.probes = settings.probes;
+      t.scale = settings.scale;
+      t.expected_cost = cost;
+      plan.tasks.push_back(std::move(t));
+    }
+  };
+  for (const auto& program : settings.programs) {
+    const ProgramSpec spec = zoo.load(program);
+    plan.specs[spec_key(spec.id, "")] = to_json(spec).dump();
+    add_tasks(spec, "", "", "", "{}", spec);
+    const Candidates chosen =
+        choose_mutants(mutant_candidates(spec), settings.max_mutants, settings.seed);
+    for (const auto& m : chosen.mutants) {
+      const ProgramSpec mutant_spec = program_from_json(nlohmann::json::parse(m.spec), "mutant " + m.mutant_id);
+      if (plan.specs.count(spec_key(spec.id, m.mutant_id)))
+        throw Error("campaign plan", "duplicate mutant id '" + m.mutant_id + "' for program " + spec.id);
+      plan.specs[spec_key(spec.id, m.mutant_id)] = m.spec;
+      plan.mutants.push_back(m);
+      add_tasks(spec, m.mutant_id, m.operator_name, m.category, m.parameters, mutant_spec);
+    }
+    for (const auto& s : chosen.searches) plan.searches.push_back(s);
+  }
+  std::set<std::string> ids;
+  for (const auto& t : plan.tasks)
+    if (!ids.insert(t.id).second) throw Error("campaign plan", "two tasks share the id '" + t.id + "'");
+  return plan;
+}
+
+std::vector<Plan> split_plan(const Plan& plan, int shards) {
+  const auto& programs = plan.settings.programs;
+  if (shards < 1) throw Error("--shards", "must be at least 1");
+  if (static_cast<size_t>(shards) > programs.size())
+    throw Error("--shards", std::to_string(shards) + " shards for " + std::to_string(programs.size()) +
+                                " programs: a shard holds whole programs (their kill tests need the originals)");
+  std::map<std::string, double> cost;
+  for (const auto& t : plan.tasks) cost[t.program] += t.expected_cost;
+  std::vector<std::string> order = programs;
+  std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    return cost[a] != cost[b] ? cost[a] > cost[b] : a < b;
+  });
+  std::vector<double> load(shards, 0.0);
+  std::map<std::string, int> shard_of;
+  for (const auto& p : order) {
+    const int s = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    shard_of[p] = s;
+    load[s] += cost[p];
+  }
+  std::vector<Plan> out(shards);
+  for (int s = 0; s < shards; ++s) {
+    out[s].settings = plan.settings;
+    out[s].settings.programs.clear();
+    out[s].shard_index = s;
+    out[s].shard_count = shards;
+  }
+  for (const auto& p : programs) out[shard_of[p]].settings.programs.push_back(p);
+  for (const auto& [key, text] : plan.specs) {
+    const std::string program = key.substr(0, key.find('/'));
+    out[shard_of.at(program)].specs[key] = text;
+  }
+  for (const auto& m : plan.mutants) out[shard_of.at(m.program)].mutants.push_back(m);
+  for (const auto& s : plan.searches) out[shard_of.at(s.program)].searches.push_back(s);
+  for (const auto& t : plan.tasks) out[shard_of.at(t.program)].tasks.push_back(t);
+  return out;
+}
+
+nlohmann::json plan_to_json(const Plan& plan) {
+  nlohmann::json j;
+  j["format"] = kPlanFormat;
+  j["version"] = kPlanVersion;
+  j["settings"] = to_json(plan.settings);
+  if (plan.shard_index >= 0) j["shard"] = {{"index", plan.shard_index}, {"count", plan.shard_count}};
+  j["specs"] = plan.specs;
+  j["mutants"] = nlohmann::json::array();
+  for (const auto& m : plan.mutants)
+    j["mutants"].push_back({{"mutant_id", m.mutant_id},
+                            {"program", m.program},
+                            {"operator", m.operator_name},
+                            {"category", m.category},
+                            {"parameters", m.parameters},
+                            {"search", m.search}});
+  j["searches"] = nlohmann::json::array();
+  for (const auto& s : plan.searches)
+    j["searches"].push_back({{"key", s.key},
+                             {"program", s.program},
+                             {"operator", s.operator_name},
+                             {"category", s.category},
+                             {"state", s.state}});
+  j["tasks"] = nlohmann::json::array();
+  for (const auto& t : plan.tasks) j["tasks"].push_back(to_json(t, false));
+  return j;
+}
+
+Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object() || !j.contains("format") || j["format"] != kPlanFormat)
+    throw Error(where, "not a dynfault campaign plan (format != dynfault-campaign-plan)");
+  if (j.value("version", 0) > kPlanVersion) throw Error(where, "plan version is newer than this dynfault");
+  Plan plan;
+  try {
+    plan.settings = settings_from_json(j.at("settings"), where);
+    if (j.contains("shard")) {
+      plan.shard_index = j["shard"].at("index").get<int>();
+      plan.shard_count = j["shard"].at("count").get<int>();
+    }
+    plan.specs = j.at("specs").get<std::map<std::string, std::string>>();
+    for (const auto& m : j.at("mutants")) {
+      PlannedMutant pm;
+      pm.mutant_id = m.at("mutant_id").get<std::string>();
+      pm.program = m.at("program").get<std::string>();
+      pm.operator_name = m.at("operator").get<std::string>();
+      pm.category = m.at("category").get<std::string>();
+      pm.parameters = m.at("parameters").get<std::string>();
+      pm.search = m.at("search").get<std::string>();
+      const auto it = plan.specs.find(spec_key(pm.program, pm.mutant_id));
+      if (it == plan.specs.end()) throw Error(where, "mutant " + pm.mutant_id + " has no spec");
+      pm.spec = it->second;
+      plan.mutants.push_back(std::move(pm));
+    }
+    for (const auto& s : j.at("searches")) {
+      PlannedSearch ps;
+      ps.key = s.at("key").get<std::string>();
+      ps.program = s.at("program").get<std::string>();
+      ps.operator_name = s.at("operator").get<std::string>();
+      ps.category = s.at("category").get<std::string>();
+      ps.state = s.at("state").get<std::string>();
+      plan.searches.push_back(std::move(ps));
+    }
+    std::set<std::string> ids;
+    for (const auto& t : j.at("tasks")) {
+      Task task = task_from_json(t, where);
+      if (!ids.insert(task.id).second) throw Error(where, "duplicate task id '" + task.id + "'");
+      if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
+        throw Error(where, "task " + task.id + " has no spec");
+      plan.tasks.push_back(std::move(task));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where, std::string("malformed plan: ") + e.what());
+  }
+  return plan;
+}
+
+bool is_sharded_root(const std::string& dir) {
+  const std::string path = dir + "/plan.json";
+  if (!fs::exists(path)) return false;
+  try {
+    const auto j = nlohmann::json::parse(read_text_file(path));
+    return j.is_object() && j.value("format", "") == kRootFormat;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+Plan load_plan(const std::string& dir) {
+  const std::string path = dir + "/plan.json";
+  if (!fs::exists(path)) throw Error(dir, "not a campaign directory (no plan.json)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path, std::string("invalid JSON: ") + e.what());
+  }
+  if (j.is_object() && j.value("format", "") == kRootFormat)
+    throw Error(dir, "is a sharded campaign: run one shard directory (e.g. " + dir + "/" + shard_name(0) +
+                         ", or pass --shard I)");
+  return plan_from_json(j, path);
+}
+
+std::vector<std::string> shard_dirs(const std::string& root) {
+  const std::string path = root + "/plan.json";
+  const auto j = nlohmann::json::parse(read_text_file(path));
+  std::vector<std::string> out;
+  for (const auto& s : j.at("shards")) out.push_back(root + "/" + s.at("dir").get<std::string>());
+  return out;
+}
+
+void write_campaign(const std::string& dir, const Plan& plan, bool force) {
+  if (dir.empty()) throw Error("--out", "no campaign directory given");
+  const fs::path target = fs::path(dir).lexically_normal();
+  const bool exists = fs::exists(target);
+  if (exists && !fs::is_directory(target)) throw Error(dir, "exists and is not a directory");
+  if (exists && !fs::is_empty(target) && !force)
+    throw Error(dir, "is not empty; choose another --out or pass --force to replace it");
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  fs::create_directories(parent);
+  const fs::path temp = parent / ("." + target.filename().string() + ".plan-tmp." + std::to_string(::getpid()));
+  fs::remove_all(temp);
+  try {
+    auto write_one = [](const fs::path& d, const Plan& p) {
+      fs::create_directories(d);
+      write_file_atomically((d / "plan.json").string(), plan_to_json(p).dump(1) + "\n");
+      create_empty_journal((d / "journal.log").string());
+    };
+    if (plan.settings.shards <= 1) {
+      write_one(temp, plan);
+    } else {
+      const auto parts = split_plan(plan, plan.settings.shards);
+      nlohmann::json root = {{"format", kRootFormat}, {"version", kPlanVersion}, {"settings", to_json(plan.settings)}};
+      root["shards"] = nlohmann::json::array();
+      fs::create_directories(temp);
+      for (const auto& part : parts) {
+        const std::string name = shard_name(part.shard_index);
+        write_one(temp / name, part);
+        root["shards"].push_back({{"dir", name}, {"programs", part.settings.programs}, {"tasks", part.tasks.size()}});
+      }
+      write_file_atomically((temp / "plan.json").string(), root.dump(1) + "\n");
+    }
+    if (exists) {
+      const fs::path old = parent / ("." + target.filename().string() + ".old." + std::to_string(::getpid()));
+      fs::rename(target, old);
+      fs::rename(temp, target);
+      fs::remove_all(old);
+    } else {
+      fs::rename(temp, target);
+    }
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(temp);
+    throw Error(dir, std::string("cannot write the campaign: ") + e.what());
+  } catch (...) {
+    fs::remove_all(temp);
+    throw;
+  }
+}
+
+}  // namespace dynfault::campaign

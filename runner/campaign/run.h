@@ -1,0 +1,63 @@
+#pragma once
+// `dynfault campaign run`: executes a campaign directory.
+//
+// Under mpirun/srun with K >= 2 ranks, rank 0 is the master and ranks 1..K-1
+// are workers; with one rank (or no MPI launcher at all) one process runs
+// every task itself. The master hands tasks out on demand (pull), largest
+// expected cost first, keeping each worker one task ahead (--prefetch) so a
+// worker never waits for the master between tasks; it is the only process
+// that writes files, and it never blocks inside MPI (Open MPI busy-polls in
+// blocking calls): it polls with MPI_Iprobe/MPI_Test and sleeps with an
+// exponential backoff between 20 us and 2 ms, so it does not spin a core.
+//
+// Exit codes (also in docs/campaign.md):
+//   0   the campaign is complete (traces.h5 written)
+//   75  stopped early on purpose (SIGTERM, SIGINT or SIGUSR1: graceful drain):
+//       run the same command again to resume (EX_TEMPFAIL, "resume me")
+//   1   error (message on stderr)
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dynfault::campaign {
+
+constexpr int kExitComplete = 0;
+constexpr int kExitResumeMe = 75;
+
+struct RunOptions {
+  std::string executor = "train";  // see executor.h; DYNFAULT_CAMPAIGN_EXECUTOR overrides the default
+  int threads = 1;                 // intra-op threads per task (LibTorch), one worker per core
+  double task_timeout = 0;         // seconds; <= 0: none
+  int retries = 2;                 // re-runs of a task that crashed its worker process
+  double grace = 60;               // seconds running tasks may take to finish after a drain signal
+  int prefetch = 1;                // tasks queued on a worker beyond the one it runs (hides dispatch latency)
+  int batch_size = 64;             // traces per batch file
+  double flush_seconds = 30;       // flush a non-empty batch at least this often
+  bool isolate = true;             // run each task in a forked child (timeouts, crash protection)
+  bool progress = true;            // live progress line on stderr
+  double progress_seconds = 10;    // interval of the progress line when stderr is not a terminal
+  bool consolidate = true;         // write traces.h5 when the campaign completes
+};
+
+// Runs (or resumes) the campaign in `dir` and returns the process exit code.
+// Initialises and finalises MPI itself when launched by an MPI launcher.
+int run_campaign(const std::string& dir, const RunOptions& options);
+
+// Master-side statistics of the last run in this process (rank 0 only), for benchmarks.
+struct RunStats {
+  bool master = false;             // this process was the master (stats below are its)
+  size_t tasks_finished = 0;       // results handled this session
+  double wall_seconds = 0;         // master loop wall time
+  double master_cpu_seconds = 0;   // user + system CPU of the master process (getrusage)
+  double worker_busy_seconds = 0;  // sum over attempts of the workers' task seconds
+  int workers = 0;                 // worker ranks (0 = single process)
+  size_t batches_written = 0;
+  double flush_seconds = 0;        // wall time spent writing batch files and journal records
+  // Master resident set size (kB, /proc/self/statm) sampled every 1,000
+  // finished tasks: (tasks finished this session, RSS). Flat = no growth.
+  std::vector<std::pair<size_t, long>> rss_samples;
+};
+const RunStats& last_run_stats();
+std::string stats_json(const RunStats& stats);
+
+}  // namespace dynfault::campaign

@@ -1,0 +1,105 @@
+#include "runner/campaign/serialize.h"
+
+#include <sstream>
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "core/error.h"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::ProbeSet& p, const unsigned) {
+  ar& p.cf& p.of;
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::Task& t, const unsigned) {
+  ar& t.id& t.program& t.architecture& t.mutant_id& t.operator_name& t.category& t.parameters;
+  ar& t.repeat& t.seed& t.probes;
+  int scale = static_cast<int>(t.scale);
+  ar& scale;
+  t.scale = static_cast<dynfault::Scale>(scale);
+  ar& t.spec& t.expected_cost;
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::LayerSeries& s, const unsigned) {
+  ar& s.name& s.unit& s.layers& s.values;
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::Trace& t, const unsigned) {
+  ar& t.run_id& t.program& t.architecture& t.mutant_id& t.operator_name& t.category& t.parameters;
+  ar& t.repeat& t.seed& t.probes& t.scale& t.source;
+  int status = static_cast<int>(t.status);
+  ar& status;
+  t.status = static_cast<dynfault::RunStatus>(status);
+  ar& t.error& t.unstable& t.first_unstable_epoch& t.wall_seconds;
+  ar& t.versions& t.at_init;
+  ar& t.channel_names& t.channel_units& t.values& t.layer_series;
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::campaign::TaskResult& r, const unsigned) {
+  ar& r.task_index;
+  int outcome = static_cast<int>(r.outcome);
+  ar& outcome;
+  r.outcome = static_cast<dynfault::campaign::Outcome>(outcome);
+  ar& r.message& r.trace& r.checksum& r.host& r.rank& r.start_unix& r.seconds;
+}
+
+}  // namespace boost::serialization
+
+namespace dynfault::campaign {
+namespace {
+
+// no_header: both ends are the same binary; the header only costs bytes.
+constexpr unsigned kFlags = boost::archive::no_header;
+
+template <class T>
+std::string to_bytes(const T& value) {
+  std::ostringstream out(std::ios::binary);
+  {
+    boost::archive::binary_oarchive archive(out, kFlags);
+    archive << value;
+  }
+  return std::move(out).str();
+}
+
+template <class T>
+T from_bytes(const std::string& bytes, const char* what) {
+  T value;
+  try {
+    std::istringstream in(bytes, std::ios::binary);
+    boost::archive::binary_iarchive archive(in, kFlags);
+    archive >> value;
+  } catch (const std::exception& e) {
+    throw Error(std::string("campaign message"), std::string("cannot decode ") + what + ": " + e.what());
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string to_string(Outcome o) {
+  switch (o) {
+    case Outcome::Done: return "done";
+    case Outcome::Crashed: return "crashed";
+    case Outcome::Stopped: return "stopped";
+  }
+  return "?";
+}
+
+std::string serialize_task(const Task& task) { return to_bytes(task); }
+Task deserialize_task(const std::string& bytes) { return from_bytes<Task>(bytes, "task"); }
+std::string serialize_trace(const Trace& trace) { return to_bytes(trace); }
+Trace deserialize_trace(const std::string& bytes) { return from_bytes<Trace>(bytes, "trace"); }
+std::string serialize_result(const TaskResult& result) { return to_bytes(result); }
+TaskResult deserialize_result(const std::string& bytes) { return from_bytes<TaskResult>(bytes, "task result"); }
+
+}  // namespace dynfault::campaign

@@ -1,0 +1,152 @@
+#pragma once
+// Per-epoch probes (LibTorch; runner-internal). A probe declares its channels
+// and per-layer series, watches the real training steps and measures at the
+// end of every epoch. One probe per file (probes_cf.cpp, probes_of.cpp), each
+// registering itself by name; the trainer creates them from a ProbeSet.
+//
+// Contract: a probe never changes training. It must not draw from the
+// training random streams (it gets its own generator), must not modify
+// parameters, .grad() or BatchNorm statistics (measure in eval mode and restore
+// the module mode), and must not rescale the learning rate.
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/program_spec.h"
+#include "runner/model.h"
+#include "runner/optimizers.h"
+
+namespace dynfault::runner {
+
+struct ChannelDef {
+  std::string name;
+  std::string unit;
+};
+
+struct LayerSeriesDef {
+  std::string name;
+  std::string unit;
+  std::vector<std::string> layers;  // column names (LayerInfo::name)
+};
+
+// What a probe sees of the run. Built once per run by the trainer.
+struct ProbeContext {
+  ProbeContext(const ProgramSpec& s, KerasModelImpl& m, const Optimizer& o) : spec(s), model(m), optimizer(o) {}
+  const ProgramSpec& spec;  // the scaled spec being trained
+  KerasModelImpl& model;
+  const Optimizer& optimizer;
+  std::vector<ParamGroup> groups;     // trainable tensors per layer, in layer order
+  std::vector<torch::Tensor> params;  // all trainable tensors, flattened from groups
+  std::vector<size_t> param_group;    // params[i] belongs to groups[param_group[i]]
+  // Fixed probe batch: the first P training samples, the same for every epoch.
+  torch::Tensor probe_x, probe_y;
+  uint64_t seed = 0;    // the run's seed; probes derive their own streams from it
+  int hvp_vectors = 4;  // Rademacher vectors per CF measurement
+};
+
+// Performance of the epoch that just finished (flags like acc_gap read it).
+struct EpochPerformance {
+  int64_t epoch = 0;
+  double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
+};
+
+// One epoch's measurement: values in the order of channels() and, per series
+// in the order of layer_series(), one value per layer.
+struct ProbeRow {
+  std::vector<double> channels;
+  std::vector<std::vector<double>> series;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual std::vector<ChannelDef> channels(const ProbeContext& ctx) const = 0;
+  virtual std::vector<LayerSeriesDef> layer_series(const ProbeContext& ctx) const = 0;
+  // Before the first update; values go to Trace::at_init.
+  virtual std::map<std::string, double> at_init(ProbeContext& ctx) { return {}; }
+  virtual void on_epoch_begin(ProbeContext& ctx, int64_t epoch) {}
+  // After the backward pass of a training step, before clipping and the
+  // update: the step's gradients are in ctx.params[i].grad() (undefined for
+  // tensors the loss does not reach). Read-only.
+  virtual void on_step(ProbeContext& ctx, int64_t step, bool last_step_of_epoch) {}
+  virtual ProbeRow on_epoch_end(ProbeContext& ctx, const EpochPerformance& perf) = 0;
+};
+
+// Eval mode for a measurement (Dropout off, BatchNorm on running statistics);
+// restores the previous mode on scope exit.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) {
+    module_.eval();
+  }
+  ~EvalModeGuard() { module_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
+};
+
+// ---- registry ---------------------------------------------------------------
+
+struct ProbeEntry {
+  std::string name;
+  std::string help;
+  std::function<std::unique_ptr<Probe>()> make;
+};
+
+inline std::vector<ProbeEntry>& probe_registry() {
+  static std::vector<ProbeEntry> entries;
+  return entries;
+}
+
+struct RegisterProbe {
+  RegisterProbe(std::string name, std::string help, std::function<std::unique_ptr<Probe>()> make) {
+    probe_registry().push_back({std::move(name), std::move(help), std::move(make)});
+  }
+};
+
+// Throws dynfault::Error for an unknown name.
+std::unique_ptr<Probe> make_probe(const std::string& name);
+std::vector<ProbeEntry> registered_probes();  // sorted by name
+
+// A static library drops object files nothing references, and with them their
+// self-registration. Each probe file defines a link tag; trainer.cpp references
+// every tag (the pattern of XGBoost's DMLC_REGISTRY_FILE_TAG / LINK_TAG).
+#define DYNFAULT_PROBE_FILE_TAG(tag) \
+  int dynfault_probe_link_tag_##tag() { return 0; }
+#define DYNFAULT_PROBE_LINK_TAG(tag)        \
+  int dynfault_probe_link_tag_##tag();      \
+  [[maybe_unused]] static const int dynfault_probe_linked_##tag = dynfault_probe_link_tag_##tag()
+
+// ---- CF building blocks (probes_cf.cpp; the HVP tests use them) -------------
+
+// Hessian-vector products of `loss` w.r.t. `params` by double reverse mode,
+// one per vector set in `vectors` (each aligned with params), reusing one
+// first-order graph. Parameters the loss does not reach give zero blocks.
+std::vector<std::vector<torch::Tensor>> hessian_vector_products(const torch::Tensor& loss,
+                                                                const std::vector<torch::Tensor>& params,
+                                                                const std::vector<std::vector<torch::Tensor>>& vectors,
+                                                                std::vector<torch::Tensor>* gradient = nullptr);
+
+// Rademacher (±1) vectors shaped like params, drawn from `generator`.
+std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, at::Generator& generator);
+
+// The CF measurement on the probe batch in eval mode, `hvp_vectors` fresh
+// Rademacher vectors from a generator seeded with `vector_seed`.
+struct CurvatureMeasurement {
+  double hvp_mean = 0;               // mean_k ‖Hv_k‖
+  double hvp_std = 0;                // std_k ‖Hv_k‖, ddof = 1 (NaN for K = 1)
+  double hutchinson_trace = 0;       // mean_k v_kᵀ H v_k
+  double grad_std = 0;               // population std of all gradient elements on the probe batch
+  std::vector<double> layer_hvp_norm;          // per group: mean_k ‖(Hv_k)_l‖
+  std::vector<double> layer_hutchinson_trace;  // per group: mean_k v_lᵀ (Hv_k)_l
+};
+CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed);
+
+}  // namespace dynfault::runner

@@ -1,0 +1,168 @@
+// CF probe: curvature of the training loss on a fixed probe batch, by
+// Hessian-vector products with fresh Rademacher vectors at every epoch end
+// (trace-metrics.md, "Recommended HVP estimator"; docs/trace-format.md).
+#include <cmath>
+
+#include "core/seed.h"
+#include "runner/probe.h"
+#include "runner/trainer.h"
+
+namespace dynfault::runner {
+
+DYNFAULT_PROBE_FILE_TAG(cf)
+
+std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, at::Generator& generator) {
+  // One draw for all tensors (few ops matter for small models), then views.
+  int64_t total = 0;
+  for (const auto& p : params) total += p.numel();
+  const auto options = params.empty() ? torch::TensorOptions() : params.front().options();
+  const torch::Tensor flat = torch::randint(0, 2, {total}, generator, options).mul_(2).sub_(1);
+  std::vector<torch::Tensor> v;
+  v.reserve(params.size());
+  int64_t offset = 0;
+  for (const auto& p : params) {
+    v.push_back(flat.slice(0, offset, offset + p.numel()).view(p.sizes()));
+    offset += p.numel();
+  }
+  return v;
+}
+
+std::vector<std::vector<torch::Tensor>> hessian_vector_products(const torch::Tensor& loss,
+                                                                const std::vector<torch::Tensor>& params,
+                                                                const std::vector<std::vector<torch::Tensor>>& vectors,
+                                                                std::vector<torch::Tensor>* gradient) {
+  torch::AutoGradMode grad_mode(true);
+  const size_t n = params.size();
+  auto zero_filled = [&](std::vector<torch::Tensor> ts) {
+    for (size_t i = 0; i < n; ++i)
+      if (!ts[i].defined()) ts[i] = torch::zeros_like(params[i]);
+    return ts;
+  };
+  std::vector<std::vector<torch::Tensor>> out;
+  if (!loss.requires_grad()) {  // no parameter reaches the loss: H = 0
+    if (gradient) *gradient = zero_filled(std::vector<torch::Tensor>(n));
+    for (size_t k = 0; k < vectors.size(); ++k) out.push_back(zero_filled(std::vector<torch::Tensor>(n)));
+    return out;
+  }
+  // torch::autograd::grad, never backward(create_graph): graph-carrying .grad
+  // fields would leak (toolchain.md §4) and would touch the training state.
+  const std::vector<torch::Tensor> g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/true,
+                                                             /*create_graph=*/true, /*allow_unused=*/true);
+  for (size_t k = 0; k < vectors.size(); ++k) {
+    torch::Tensor s;
+    for (size_t i = 0; i < n; ++i) {
+      if (!g[i].defined()) continue;
+      const torch::Tensor term = (g[i] * vectors[k][i]).sum();
+      s = s.defined() ? s + term : term;
+    }
+    std::vector<torch::Tensor> hv(n);
+    if (s.defined() && s.requires_grad())
+      hv = torch::autograd::grad({s}, params, {}, /*retain_graph=*/k + 1 < vectors.size(), /*create_graph=*/false,
+                                 /*allow_unused=*/true);
+    out.push_back(zero_filled(std::move(hv)));
+  }
+  if (gradient) {
+    std::vector<torch::Tensor> detached(n);
+    for (size_t i = 0; i < n; ++i)
+      if (g[i].defined()) detached[i] = g[i].detach();
+    *gradient = zero_filled(std::move(detached));
+  }
+  return out;
+}
+
+CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) {
+  EvalModeGuard eval(ctx.model);
+  torch::AutoGradMode grad_mode(true);
+  // The training objective: mean loss plus the weight penalties.
+  torch::Tensor loss = forward_loss(ctx.model, ctx.spec.loss, ctx.probe_x, ctx.probe_y).loss;
+  const torch::Tensor reg = ctx.model.regularization_loss();
+  if (reg.defined()) loss = loss + reg;
+
+  at::Generator generator = at::detail::createCPUGenerator(vector_seed);
+  const int k_vectors = std::max(1, ctx.hvp_vectors);
+  std::vector<std::vector<torch::Tensor>> vectors;
+  for (int k = 0; k < k_vectors; ++k) vectors.push_back(rademacher_like(ctx.params, generator));
+  std::vector<torch::Tensor> gradient;
+  const auto hvs = hessian_vector_products(loss, ctx.params, vectors, &gradient);
+
+  const size_t n_groups = ctx.groups.size();
+  CurvatureMeasurement m;
+  m.layer_hvp_norm.assign(n_groups, 0.0);
+  m.layer_hutchinson_trace.assign(n_groups, 0.0);
+  std::vector<double> norms;
+  for (int k = 0; k < k_vectors; ++k) {
+    std::vector<double> layer_sq(n_groups, 0.0), layer_trace(n_groups, 0.0);
+    for (size_t i = 0; i < ctx.params.size(); ++i) {
+      const size_t l = ctx.param_group[i];
+      layer_sq[l] += hvs[k][i].square().sum(torch::kDouble).item<double>();
+      layer_trace[l] += (vectors[k][i] * hvs[k][i]).sum(torch::kDouble).item<double>();
+    }
+    double total_sq = 0, trace = 0;
+    for (size_t l = 0; l < n_groups; ++l) {
+      total_sq += layer_sq[l];
+      trace += layer_trace[l];
+      m.layer_hvp_norm[l] += std::sqrt(layer_sq[l]) / k_vectors;
+      m.layer_hutchinson_trace[l] += layer_trace[l] / k_vectors;
+    }
+    norms.push_back(std::sqrt(total_sq));
+    m.hutchinson_trace += trace / k_vectors;
+  }
+  double sum = 0;
+  for (double v : norms) sum += v;
+  m.hvp_mean = sum / k_vectors;
+  if (k_vectors > 1) {
+    double ss = 0;
+    for (double v : norms) ss += (v - m.hvp_mean) * (v - m.hvp_mean);
+    m.hvp_std = std::sqrt(ss / (k_vectors - 1));
+  } else {
+    m.hvp_std = std::nan("");
+  }
+  std::vector<torch::Tensor> flat;
+  for (const auto& g : gradient) flat.push_back(g.reshape({-1}).to(torch::kDouble));
+  m.grad_std = flat.empty() ? std::nan("") : torch::cat(flat).std(/*unbiased=*/false).item<double>();
+  return m;
+}
+
+namespace {
+
+class CurvatureProbe : public Probe {
+ public:
+  std::vector<ChannelDef> channels(const ProbeContext&) const override {
+    return {{"cf_hvp_mean", "loss/param^2"},
+            {"cf_hvp_std", "loss/param^2"},
+            {"cf_hutchinson_trace", "loss/param^2"},
+            {"cf_grad_std", "loss/param"}};
+  }
+
+  std::vector<LayerSeriesDef> layer_series(const ProbeContext& ctx) const override {
+    std::vector<std::string> layers;
+    for (const auto& g : ctx.groups) layers.push_back(g.layer);
+    return {{"hvp_norm", "loss/param^2", layers}, {"hutchinson_trace", "loss/param^2", layers}};
+  }
+
+  std::map<std::string, double> at_init(ProbeContext& ctx) override {
+    const CurvatureMeasurement m = measure_curvature(ctx, derive_seed(ctx.seed, "cf/init"));
+    std::map<std::string, double> out = {{"cf_hvp_mean", m.hvp_mean},
+                                         {"cf_hvp_std", m.hvp_std},
+                                         {"cf_hutchinson_trace", m.hutchinson_trace},
+                                         {"cf_grad_std", m.grad_std}};
+    for (size_t l = 0; l < ctx.groups.size(); ++l) {
+      out["hvp_norm/" + ctx.groups[l].layer] = m.layer_hvp_norm[l];
+      out["hutchinson_trace/" + ctx.groups[l].layer] = m.layer_hutchinson_trace[l];
+    }
+    return out;
+  }
+
+  ProbeRow on_epoch_end(ProbeContext& ctx, const EpochPerformance& perf) override {
+    const CurvatureMeasurement m =
+        measure_curvature(ctx, derive_seed(ctx.seed, "cf/epoch=" + std::to_string(perf.epoch)));
+    return {{m.hvp_mean, m.hvp_std, m.hutchinson_trace, m.grad_std}, {m.layer_hvp_norm, m.layer_hutchinson_trace}};
+  }
+};
+
+const RegisterProbe kRegisterCurvature(
+    "cf", "curvature: HVP norm mean/std, Hutchinson trace, per-layer HVP norms on a fixed probe batch",
+    [] { return std::make_unique<CurvatureProbe>(); });
+
+}  // namespace
+}  // namespace dynfault::runner

@@ -1,0 +1,105 @@
+#include "runner/run.h"
+
+#include <H5public.h>  // H5get_libversion only: no handles here (core/h5.h owns them)
+#include <dlfcn.h>
+#include <malloc.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <climits>
+#include <mutex>
+
+#include "runner/trainer.h"
+
+#ifndef DYNFAULT_VERSION
+#error "DYNFAULT_VERSION must be defined by the build (runner/CMakeLists.txt)"
+#endif
+
+namespace dynfault::runner {
+
+std::map<std::string, std::string> library_versions() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return {
+      {"dynfault", DYNFAULT_VERSION},
+      {"hdf5", std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release)},
+      {"libtorch", TORCH_VERSION},
+  };
+}
+
+namespace {
+
+// Errors are stored as one line: LibTorch messages carry source locations and
+// backtraces on the following lines.
+std::string first_line(const std::string& text) {
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+void record_failure(Trace& trace, const std::string& message) {
+  if (trace.epochs() == 0) {
+    // Crashed: metadata and the error only.
+    trace.status = RunStatus::Crashed;
+    trace.channel_names.clear();
+    trace.channel_units.clear();
+    trace.values.clear();
+    trace.layer_series.clear();
+    trace.at_init.clear();
+  } else {
+    trace.status = RunStatus::Failed;
+  }
+  trace.error = message.empty() ? "unknown error" : message;
+}
+
+// Process-wide settings for training, applied once:
+//  - glibc serves allocations above 32 MiB with mmap and unmaps them on free,
+//    so every large activation tensor pays page faults to re-zero its pages
+//    (perf: ~45 % of a CNN epoch in the kernel). Keep freed memory in the heap.
+//  - LibTorch's set_num_threads does not reach OpenBLAS' own thread pool
+//    (Debian's libtorch calls libblas.so.3 = OpenBLAS); set it too.
+void tune_process(int threads) {
+  static std::once_flag allocator_once;
+  std::call_once(allocator_once, [] {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+  });
+  torch::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto set_blas_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_blas_threads(threads);
+}
+
+}  // namespace
+
+Trace train_and_trace(const RunRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  Trace trace;
+  trace.run_id = request.run_id;
+  trace.program = request.spec.id;
+  trace.architecture = to_string(request.spec.architecture);
+  trace.mutant_id = request.mutant_id;
+  trace.operator_name = request.operator_name;
+  trace.category = request.category;
+  trace.parameters = request.parameters;
+  trace.repeat = request.repeat;
+  trace.seed = request.seed;
+  trace.probes = to_string(request.probes);
+  trace.scale = to_string(request.scale);
+  trace.source = "dynfault";
+  trace.versions = library_versions();
+
+  tune_process(std::max(1, request.threads));
+  try {
+    PreparedRun run = prepare_run(request);
+    train(run, request, trace);
+  } catch (const c10::Error& e) {
+    record_failure(trace, first_line(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    record_failure(trace, first_line(e.what()));
+  }
+  trace.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return trace;
+}
+
+}  // namespace dynfault::runner

@@ -1,0 +1,59 @@
+#pragma once
+// The training loop behind train_and_trace (LibTorch; runner-internal):
+// Keras fit() semantics — per-epoch shuffle, batches in order with the last
+// partial batch kept, logged loss = sample-weighted mean of the batch losses
+// (regularization included), metrics on the training batches as they are
+// trained, validation after each epoch — plus the probes of probe.h.
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "core/dataset.h"
+#include "core/trace.h"
+#include "runner/losses.h"
+#include "runner/model.h"
+#include "runner/optimizers.h"
+#include "runner/run.h"
+
+namespace dynfault::runner {
+
+// A core dataset tensor as a float32 torch tensor of the same shape.
+torch::Tensor to_torch(const Tensor& t);
+
+// Everything one run trains on. Built by prepare_run; throws on any problem
+// (unbuildable spec, bad data recipe, unknown optimizer).
+struct PreparedRun {
+  ProgramSpec spec;  // the request's spec with its scale applied
+  torch::Tensor train_x, train_y, val_x, val_y;
+  std::shared_ptr<KerasModelImpl> model;
+  std::unique_ptr<Optimizer> optimizer;
+  AccuracyKind accuracy_kind = AccuracyKind::None;
+};
+// Data from derive_seed(seed, "data"), weights from derive_seed(seed, "init").
+PreparedRun prepare_run(const RunRequest& request);
+
+// Trains, appending one row per finished epoch to `trace` (channels and
+// layer series; sets at_init, unstable, first_unstable_epoch). Throws on
+// failure; the trace then holds the epochs finished so far.
+void train(PreparedRun& run, const RunRequest& request, Trace& trace);
+
+// One forward pass and the batch's Keras loss (mean over the batch, without
+// weight penalties), with Keras' logits substitution for the cross-entropies.
+struct BatchLoss {
+  torch::Tensor prediction, loss;
+};
+BatchLoss forward_loss(KerasModelImpl& model, const LossSpec& loss, const torch::Tensor& x, const torch::Tensor& y);
+
+// Loss and accuracy over a whole split in eval mode without gradients,
+// evaluated in chunks; Keras' evaluate() up to float rounding.
+struct SplitScore {
+  double loss = 0;
+  double accuracy = 0;
+};
+SplitScore evaluate_split(KerasModelImpl& model, const ProgramSpec& spec, AccuracyKind kind, const torch::Tensor& x,
+                          const torch::Tensor& y);
+
+// Divergence rule: a loss above this, or non-finite, marks the run unstable.
+inline constexpr double kUnstableLoss = 1e6;
+
+}  // namespace dynfault::runner

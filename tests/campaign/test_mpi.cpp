@@ -1,0 +1,396 @@
+// The campaign under mpirun -np 3: counts against the plan, faulty tasks, a
+// rank SIGKILLed at random moments (master included) then resumed, and the
+// graceful drain. Ranks run CAMPAIGN_DRIVER (stand-in executors) unless the
+// test says otherwise; the real-runner test uses the dynfault binary.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/corpus.h"
+#include "helpers.h"
+#include "runner/campaign/journal.h"
+#include "runner/campaign/plan.h"
+#include "runner/campaign/run.h"
+#include "runner/campaign/state.h"
+
+using namespace dynfault;
+using namespace dynfault::campaign;
+using campaign_test::TempDir;
+using campaign_test::zoo;
+
+namespace {
+
+// ---- processes: everything we start runs in its own process group, which we kill by id at the end.
+class Launched {
+ public:
+  Launched(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+           const std::string& log) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+  }
+  ~Launched() {
+    if (pid_ > 0) {
+      ::kill(-pid_, SIGKILL);
+      if (!reaped_) ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+
+  // Exit code, or 128 + signal; -1 on timeout (then the group is killed).
+  int wait(double timeout_seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    for (;;) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(-pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        reaped_ = true;
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// PID of MPI rank `rank` among mpirun's children (the ranks' forked task
+// children carry the same environment but have the rank as parent).
+pid_t rank_pid(pid_t mpirun_pid, int rank) {
+  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+  DIR* proc = ::opendir("/proc");
+  pid_t found = -1;
+  while (dirent* e = ::readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = s.rfind(')');
+    if (close == std::string::npos) continue;
+    int ppid = 0;
+    if (std::sscanf(s.c_str() + close + 2, "%*c %d", &ppid) != 1 || ppid != mpirun_pid) continue;
+    std::ifstream env("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    std::istringstream vars(text);
+    for (std::string v; std::getline(vars, v, '\0');)
+      if (v == want) found = pid;
+  }
+  ::closedir(proc);
+  return found;
+}
+
+std::map<std::string, std::string> mpi_env(const std::string& sleep_ms) {
+  return {{"OMPI_ALLOW_RUN_AS_ROOT", "1"},
+          {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"},
+          {"OMPI_MCA_rmaps_base_oversubscribe", "1"},
+          {"OPENBLAS_NUM_THREADS", "1"},
+          {"DYNFAULT_SLEEP_MS", sleep_ms}};
+}
+
+std::vector<std::string> mpirun(int ranks, const std::string& binary, const std::string& dir,
+                                std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {MPIEXEC,  "--allow-run-as-root", "--oversubscribe", "-np",
+                                   std::to_string(ranks), binary, "campaign", "run", dir, "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+void plan_into(const std::string& dir, int repeats = 3, int max_mutants = 3) {
+  CampaignSettings s;
+  s.programs = {"31556268", "44164749"};
+  s.selection = "list:test";
+  s.repeats = repeats;
+  s.probes = ProbeSet{false, true};
+  s.scale = Scale::Smoke;
+  s.max_mutants = max_mutants;
+  s.seed = 3;  // this seed's choice includes binary searches (settings scheduled at run time)
+  write_campaign(dir, make_plan(s, zoo()), true);
+}
+
+struct Corpus {
+  std::map<std::string, Trace> traces;
+  std::map<std::string, std::pair<int64_t, std::string>> verdicts;
+};
+Corpus read_corpus(const std::string& path) {
+  const CorpusReader reader(path);
+  Corpus c;
+  for (const auto& row : reader.index()) {
+    c.traces[row.run_id] = reader.read(row.run_id);
+    c.verdicts[row.run_id] = {row.killed, row.label};
+  }
+  return c;
+}
+
+std::string log_text(const std::string& path) {
+  try {
+    return read_text_file(path);
+  } catch (...) {
+    return "";
+  }
+}
+
+// The reference: an uninterrupted -np 3 run of the small campaign.
+const Corpus& reference_corpus(const std::string& sleep_ms) {
+  static std::map<std::string, Corpus> cache;
+  if (!cache.count(sleep_ms)) {
+    TempDir d("mpi_reference_" + sleep_ms);
+    const std::string c = d / "c";
+    plan_into(c);
+    Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--batch", "3"}), mpi_env(sleep_ms), d / "log");
+    const int code = run.wait(120);
+    EXPECT_EQ(code, 0) << log_text(d / "log");
+    cache[sleep_ms] = read_corpus(c + "/traces.h5");
+  }
+  return cache[sleep_ms];
+}
+
+}  // namespace
+
+TEST(CampaignMpi, ThreeRanksMatchThePlanAndOneProcess) {
+  TempDir d("mpi_counts");
+  const std::string c = d / "c", single = d / "single";
+  plan_into(c);
+  plan_into(single);
+  Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--batch", "3", "--stats", d / "stats.json"}), mpi_env("5"),
+               d / "log");
+  ASSERT_EQ(run.wait(120), 0) << log_text(d / "log");
+  const CampaignState state(load_plan(c), read_journal(c + "/journal.log"));
+  ASSERT_TRUE(state.complete());
+  const Corpus corpus = read_corpus(c + "/traces.h5");
+  EXPECT_EQ(corpus.traces.size(), state.size());
+  size_t originals = 0, killed_runs = 0;
+  for (const auto& [id, t] : corpus.traces) {
+    originals += t.mutant_id.empty();
+    killed_runs += corpus.verdicts.at(id).first == 1;
+  }
+  EXPECT_EQ(originals, 2u * 3u);
+  EXPECT_GT(killed_runs, 0u);
+  // The master's statistics: two workers, every task handled once.
+  const auto stats = nlohmann::json::parse(read_text_file(d / "stats.json"));
+  EXPECT_EQ(stats["workers"], 2);
+  EXPECT_EQ(stats["tasks_finished"].get<size_t>(), state.size());
+  // Same traces whatever the rank count: one process, no MPI launcher.
+  Launched alone({CAMPAIGN_DRIVER, "campaign", "run", single, "--quiet"}, mpi_env("5"), d / "log1");
+  ASSERT_EQ(alone.wait(120), 0) << log_text(d / "log1");
+  const Corpus one = read_corpus(single + "/traces.h5");
+  EXPECT_EQ(one.traces, corpus.traces);
+  EXPECT_EQ(one.verdicts, corpus.verdicts);
+}
+
+TEST(CampaignMpi, CrashesAndTimeoutsUnderMpi) {
+  TempDir d("mpi_faulty");
+  const std::string c = d / "c";
+  plan_into(c, 2, 1);
+  auto env = mpi_env("2");
+  env["DYNFAULT_FAKE_CRASH"] = "44164749.orig.r001";
+  env["DYNFAULT_FAKE_HANG"] = "31556268.orig.r000";
+  Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--retries", "1", "--task-timeout", "1"}), env, d / "log");
+  ASSERT_EQ(run.wait(120), 0) << log_text(d / "log");
+  const Corpus corpus = read_corpus(c + "/traces.h5");
+  EXPECT_EQ(corpus.traces.at("44164749.orig.r001").status, RunStatus::Crashed);
+  EXPECT_NE(corpus.traces.at("44164749.orig.r001").error.find("2 times"), std::string::npos);
+  EXPECT_EQ(corpus.traces.at("31556268.orig.r000").status, RunStatus::Timeout);
+  size_t ok = 0;
+  for (const auto& [id, t] : corpus.traces) ok += t.status == RunStatus::Ok;
+  EXPECT_EQ(ok, corpus.traces.size() - 2);
+}
+
+TEST(CampaignMpi, SigkillOfARandomRankThenResumeLosesAndDuplicatesNothing) {
+  const Corpus& reference = reference_corpus("40");
+  ASSERT_FALSE(reference.traces.empty());
+  std::mt19937 rng(20240601);
+  int interrupted = 0;
+  for (int round = 0; round < 10; ++round) {
+    TempDir d("mpi_kill_" + std::to_string(round));
+    const std::string c = d / "c";
+    plan_into(c);
+    const int victim = std::uniform_int_distribution<int>(0, 2)(rng);
+    const int delay_ms = std::uniform_int_distribution<int>(300, 1300)(rng);
+    const bool tear_journal = round % 3 == 2;  // also simulate a torn last journal write
+    {
+      Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--batch", "3"}), mpi_env("40"), d / "log");
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      const pid_t pid = rank_pid(run.pid(), victim);
+      if (pid > 0 && ::kill(pid, SIGKILL) == 0) ++interrupted;
+      const int code = run.wait(60);
+      if (pid > 0) {
+        EXPECT_NE(code, 0) << "round " << round << ": the job survived a SIGKILL of rank " << victim;
+      }
+    }
+    if (tear_journal) {
+      const std::string path = c + "/journal.log";
+      std::string text = read_text_file(path);
+      if (!text.empty()) {
+        const size_t cut = std::uniform_int_distribution<size_t>(1, std::min<size_t>(text.size(), 150))(rng);
+        write_file_atomically(path, text.substr(0, text.size() - cut));
+      }
+    }
+    const size_t done_before = read_journal(c + "/journal.log").done.size();
+    std::printf("round %d: rank %d killed after %d ms%s: %zu of %zu tasks journaled before the resume\n", round,
+                victim, delay_ms, tear_journal ? " (journal tail torn)" : "", done_before, reference.traces.size());
+    Launched resume(mpirun(3, CAMPAIGN_DRIVER, c, {"--batch", "3"}), mpi_env("40"), d / "log2");
+    ASSERT_EQ(resume.wait(120), 0) << "round " << round << "\n" << log_text(d / "log2");
+    const Corpus resumed = read_corpus(c + "/traces.h5");
+    EXPECT_EQ(resumed.traces, reference.traces) << "round " << round << " (rank " << victim << " killed after "
+                                                << delay_ms << " ms, " << done_before << " tasks journaled)";
+    EXPECT_EQ(resumed.verdicts, reference.verdicts) << "round " << round;
+    // Nothing journaled twice, and no stale batch beside the journaled ones.
+    const auto journal = read_journal(c + "/journal.log");
+    EXPECT_EQ(journal.done.size(), reference.traces.size());
+  }
+  EXPECT_GE(interrupted, 8) << "too few rounds were actually interrupted";
+}
+
+TEST(CampaignMpi, DrainOnSignalsExitsResumeMeAndResumes) {
+  const Corpus& reference = reference_corpus("40");
+  for (const bool direct_sigterm : {false, true}) {
+    TempDir d(std::string("mpi_drain_") + (direct_sigterm ? "term" : "usr1"));
+    const std::string c = d / "c";
+    plan_into(c);
+    {
+      Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--grace", "20"}), mpi_env("40"), d / "log");
+      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+      if (direct_sigterm) {
+        // What Slurm does to every task at the time limit, here to the master only.
+        const pid_t master = rank_pid(run.pid(), 0);
+        ASSERT_GT(master, 0);
+        ::kill(master, SIGTERM);
+      } else {
+        ::kill(run.pid(), SIGUSR1);  // mpirun forwards SIGUSR1 to every rank
+      }
+      ASSERT_EQ(run.wait(60), kExitResumeMe) << log_text(d / "log");
+    }
+    EXPECT_NE(log_text(d / "log").find("draining"), std::string::npos);
+    const auto journal = read_journal(c + "/journal.log");
+    EXPECT_GT(journal.done.size(), 0u);
+    EXPECT_LT(journal.done.size(), reference.traces.size());
+    Launched resume(mpirun(3, CAMPAIGN_DRIVER, c), mpi_env("40"), d / "log2");
+    ASSERT_EQ(resume.wait(120), 0) << log_text(d / "log2");
+    const Corpus resumed = read_corpus(c + "/traces.h5");
+    EXPECT_EQ(resumed.traces, reference.traces);
+    EXPECT_EQ(resumed.verdicts, reference.verdicts);
+  }
+}
+
+TEST(CampaignMpi, ShardsRunSeparatelyAndCollectIntoTheSameCorpus) {
+#ifndef DYNFAULT_BINARY
+  GTEST_SKIP() << "no dynfault binary (collect) in this build";
+#else
+  TempDir d("mpi_shards");
+  const std::string whole = d / "whole", sharded = d / "sharded";
+  plan_into(whole);
+  {
+    CampaignSettings s;
+    s.programs = {"31556268", "44164749"};
+    s.selection = "list:test";
+    s.repeats = 3;
+    s.probes = ProbeSet{false, true};
+    s.scale = Scale::Smoke;
+    s.max_mutants = 3;
+    s.seed = 3;
+    s.shards = 2;
+    write_campaign(sharded, make_plan(s, zoo()), false);
+  }
+  Launched run_whole({CAMPAIGN_DRIVER, "campaign", "run", whole, "--quiet"}, mpi_env("2"), d / "log");
+  ASSERT_EQ(run_whole.wait(120), 0) << log_text(d / "log");
+  // Shard 0 under mpirun (as one job-array element would), shard 1 in one
+  // process without consolidation: collect writes its corpus from the batches.
+  Launched shard0(mpirun(3, CAMPAIGN_DRIVER, sharded, {"--shard", "0"}), mpi_env("2"), d / "log0");
+  ASSERT_EQ(shard0.wait(120), 0) << log_text(d / "log0");
+  Launched shard1({CAMPAIGN_DRIVER, "campaign", "run", sharded, "--shard", "1", "--quiet", "--no-consolidate"},
+                  mpi_env("2"), d / "log1");
+  ASSERT_EQ(shard1.wait(120), 0) << log_text(d / "log1");
+  EXPECT_FALSE(fs::exists(sharded + "/shard-001/traces.h5"));
+  Launched collect({DYNFAULT_BINARY, "collect", sharded, "--out", d / "merged.h5"}, mpi_env("0"), d / "logc");
+  ASSERT_EQ(collect.wait(120), 0) << log_text(d / "logc");
+  const Corpus merged = read_corpus(d / "merged.h5"), reference = read_corpus(whole + "/traces.h5");
+  EXPECT_EQ(merged.traces, reference.traces);
+  EXPECT_EQ(merged.verdicts, reference.verdicts);
+  // The counts match the plan: every task of both shards, searches included.
+  size_t tasks = 0;
+  for (const auto& shard : shard_dirs(sharded))
+    tasks += CampaignState(load_plan(shard), read_journal(shard + "/journal.log")).size();
+  EXPECT_EQ(merged.traces.size(), tasks);
+
+  // A trace that no longer matches its journal checksum is refused by collect.
+  {
+    const std::string journal = sharded + "/shard-000/journal.log";
+    std::string text = read_text_file(journal);
+    const auto pos = text.find("\"checksum\":\"") + 12;
+    text[pos] = text[pos] == '0' ? '1' : '0';
+    // Re-hash the line so it reads as a valid journal record with a wrong trace checksum.
+    const auto start = text.rfind('\n', pos) == std::string::npos ? 0 : text.rfind('\n', pos) + 1;
+    const auto tab = text.find('\t', pos);
+    const auto record = nlohmann::json::parse(text.substr(start, tab - start));
+    const std::string line = journal_line(record);
+    text.replace(start, text.find('\n', pos) + 1 - start, line);
+    write_file_atomically(journal, text);
+  }
+  Launched bad({DYNFAULT_BINARY, "collect", sharded, "--out", d / "bad.h5"}, mpi_env("0"), d / "logb");
+  EXPECT_NE(bad.wait(120), 0);
+  EXPECT_NE(log_text(d / "logb").find("checksum"), std::string::npos) << log_text(d / "logb");
+  EXPECT_FALSE(fs::exists(d / "bad.h5"));
+#endif
+}
+
+TEST(CampaignMpi, RealRunnerSmallCampaign) {
+#ifndef DYNFAULT_BINARY_HAS_RUNNER
+  GTEST_SKIP() << "built without LibTorch: no real executor";
+#else
+  TempDir d("mpi_real");
+  const std::string c = d / "c";
+  Launched plan({DYNFAULT_BINARY, "campaign", "plan", "--programs", "31556268,44164749,48385830", "--repeats", "2",
+                 "--max-mutants", "2", "--scale", "smoke", "--probes", "cf,of", "--seed", "4", "--out", c},
+                mpi_env("0"), d / "plan.log");
+  ASSERT_EQ(plan.wait(60), 0) << log_text(d / "plan.log");
+  Launched run(mpirun(3, DYNFAULT_BINARY, c, {"--task-timeout", "120"}), mpi_env("0"), d / "log");
+  ASSERT_EQ(run.wait(600), 0) << log_text(d / "log");
+  const CampaignState state(load_plan(c), read_journal(c + "/journal.log"));
+  ASSERT_TRUE(state.complete());
+  const Corpus corpus = read_corpus(c + "/traces.h5");
+  EXPECT_EQ(corpus.traces.size(), state.size());
+  size_t originals = 0, mutant_runs = 0, with_epochs = 0;
+  for (const auto& [id, t] : corpus.traces) {
+    (t.mutant_id.empty() ? originals : mutant_runs) += 1;
+    with_epochs += t.epochs() > 0;
+    EXPECT_EQ(t.probes, "cf,of");
+    EXPECT_EQ(t.scale, "smoke");
+  }
+  EXPECT_EQ(originals, 3u * 2u);
+  EXPECT_GE(mutant_runs, 3u * 2u * 2u);  // 2 mutants x 2 repeats per program, plus search settings
+  EXPECT_GT(with_epochs, corpus.traces.size() / 2) << "most smoke runs should train";
+  EXPECT_EQ(state.verdict_count(), state.plan().mutants.size());
+#endif
+}

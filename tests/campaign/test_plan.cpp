@@ -1,0 +1,176 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "helpers.h"
+#include "runner/campaign/plan.h"
+
+using namespace dynfault;
+using namespace dynfault::campaign;
+using campaign_test::TempDir;
+using campaign_test::zoo;
+
+namespace {
+
+CampaignSettings settings(std::vector<std::string> programs, int repeats = 3, int max_mutants = 6) {
+  CampaignSettings s;
+  s.programs = std::move(programs);
+  s.selection = "list:test";
+  s.repeats = repeats;
+  s.probes = ProbeSet{true, false};
+  s.scale = Scale::Smoke;
+  s.max_mutants = max_mutants;
+  s.seed = 11;
+  return s;
+}
+
+PlannedMutant candidate(const std::string& id, const std::string& category) {
+  PlannedMutant m;
+  m.mutant_id = id;
+  m.program = "p";
+  m.category = category;
+  return m;
+}
+
+}  // namespace
+
+TEST(Plan, IdsAndSeedsAreStable) {
+  const Plan a = make_plan(settings({"31556268", "44164749"}), zoo());
+  const Plan b = make_plan(settings({"31556268", "44164749"}), zoo());
+  EXPECT_EQ(plan_to_json(a), plan_to_json(b));
+  std::set<std::string> ids;
+  size_t originals = 0;
+  for (const auto& t : a.tasks) {
+    EXPECT_TRUE(ids.insert(t.id).second) << t.id;
+    EXPECT_EQ(t.seed, task_seed(11, t.id));
+    EXPECT_EQ(t.id, make_task_id(t.program, t.mutant_id, t.repeat));
+    EXPECT_GT(t.expected_cost, 0);
+    originals += t.is_original();
+  }
+  EXPECT_EQ(originals, 2u * 3u);
+  EXPECT_GT(a.mutants.size(), 0u);
+  // A task's id and seed do not depend on what else is planned.
+  const Plan alone = make_plan(settings({"44164749"}), zoo());
+  std::map<std::string, Task> by_id;
+  for (const auto& t : a.tasks) by_id[t.id] = t;
+  for (const auto& t : alone.tasks) {
+    ASSERT_TRUE(by_id.count(t.id)) << t.id;
+    EXPECT_EQ(by_id[t.id], t);
+  }
+}
+
+TEST(Plan, MaxMutantsSpreadsOverCategories) {
+  Candidates all;
+  for (int i = 0; i < 5; ++i) all.mutants.push_back(candidate("loss" + std::to_string(i), "Loss"));
+  all.mutants.push_back(candidate("act0", "Activation"));
+  for (int i = 0; i < 3; ++i) all.mutants.push_back(candidate("w" + std::to_string(i), "Weight"));
+  const Candidates chosen = choose_mutants(all, 5, 3);
+  std::map<std::string, int> per_category;
+  for (const auto& m : chosen.mutants) ++per_category[m.category];
+  EXPECT_EQ(chosen.mutants.size(), 5u);
+  EXPECT_EQ(per_category["Activation"], 1);
+  EXPECT_EQ(per_category["Loss"], 2);
+  EXPECT_EQ(per_category["Weight"], 2);
+  // Deterministic for a seed; the seed changes which ones, not how many per category.
+  const Candidates again = choose_mutants(all, 5, 3);
+  ASSERT_EQ(again.mutants.size(), chosen.mutants.size());
+  for (size_t i = 0; i < chosen.mutants.size(); ++i) EXPECT_EQ(again.mutants[i], chosen.mutants[i]);
+  EXPECT_EQ(choose_mutants(all, -1, 3).mutants.size(), all.mutants.size());
+  EXPECT_EQ(choose_mutants(all, 0, 3).mutants.size(), 0u);
+  EXPECT_EQ(choose_mutants(all, 100, 3).mutants.size(), all.mutants.size());
+}
+
+TEST(Plan, MaxMutantsOnRealProgramsCoversCategories) {
+  const Plan all = make_plan(settings({"31556268"}, 2, -1), zoo());
+  std::set<std::string> available;
+  for (const auto& m : all.mutants) available.insert(m.category);
+  const int cap = 4;
+  const Plan capped = make_plan(settings({"31556268"}, 2, cap), zoo());
+  std::set<std::string> chosen;
+  size_t units = capped.searches.size();
+  for (const auto& m : capped.mutants) {
+    chosen.insert(m.category);
+    units += m.search.empty();
+  }
+  EXPECT_EQ(units, std::min<size_t>(cap, all.mutants.size()));
+  EXPECT_EQ(chosen.size(), std::min<size_t>(cap, available.size()));
+}
+
+TEST(Plan, ShardsPartitionByProgram) {
+  const Plan whole = make_plan(settings({"31556268", "44164749", "48385830", "50079585", "51971180"}), zoo());
+  const auto shards = split_plan(whole, 3);
+  ASSERT_EQ(shards.size(), 3u);
+  std::set<std::string> seen_tasks, seen_programs;
+  size_t tasks = 0;
+  for (const auto& s : shards) {
+    EXPECT_FALSE(s.settings.programs.empty());
+    for (const auto& p : s.settings.programs) EXPECT_TRUE(seen_programs.insert(p).second) << p;
+    for (const auto& t : s.tasks) {
+      EXPECT_TRUE(seen_tasks.insert(t.id).second) << t.id;
+      // Self-contained: the shard has the task's spec and its program's originals.
+      EXPECT_NO_THROW(s.task_with_spec(&t - s.tasks.data()));
+      EXPECT_TRUE(s.specs.count(t.program));
+    }
+    tasks += s.tasks.size();
+  }
+  EXPECT_EQ(tasks, whole.tasks.size());
+  EXPECT_EQ(seen_programs.size(), 5u);
+  EXPECT_THROW(split_plan(whole, 6), Error);
+}
+
+TEST(Plan, WriteRefusesNonEmptyDirectoryUnlessForced) {
+  TempDir d("plan_write");
+  const Plan p = make_plan(settings({"31556268"}), zoo());
+  const std::string out = d / "c";
+  write_campaign(out, p, false);
+  EXPECT_TRUE(fs::exists(out + "/plan.json"));
+  EXPECT_TRUE(fs::exists(out + "/journal.log"));
+  EXPECT_EQ(fs::file_size(out + "/journal.log"), 0u);
+  EXPECT_EQ(plan_to_json(load_plan(out)), plan_to_json(p));
+  EXPECT_THROW(write_campaign(out, p, false), Error);
+  { std::ofstream(out + "/journal.log") << "something\n"; }
+  write_campaign(out, p, true);
+  EXPECT_EQ(fs::file_size(out + "/journal.log"), 0u);
+  // Only the campaign remains next to it: no temporaries.
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(d.str())) entries += 1, (void)e;
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST(Plan, ShardedLayout) {
+  TempDir d("plan_shards");
+  CampaignSettings s = settings({"31556268", "44164749", "48385830"});
+  s.shards = 2;
+  const Plan p = make_plan(s, zoo());
+  const std::string out = d / "c";
+  write_campaign(out, p, false);
+  EXPECT_TRUE(is_sharded_root(out));
+  EXPECT_THROW(load_plan(out), Error);
+  const auto dirs = shard_dirs(out);
+  ASSERT_EQ(dirs.size(), 2u);
+  size_t tasks = 0;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    const Plan shard = load_plan(dirs[i]);
+    EXPECT_EQ(shard.shard_index, static_cast<int>(i));
+    EXPECT_EQ(shard.shard_count, 2);
+    EXPECT_TRUE(fs::exists(dirs[i] + "/journal.log"));
+    tasks += shard.tasks.size();
+  }
+  EXPECT_EQ(tasks, p.tasks.size());
+}
+
+TEST(Plan, BadRequestWritesNothing) {
+  TempDir d("plan_bad");
+  CampaignSettings s = settings({"31556268"});
+  s.shards = 2;  // more shards than programs
+  const Plan p = make_plan(s, zoo());
+  EXPECT_THROW(write_campaign(d / "c", p, false), Error);
+  EXPECT_FALSE(fs::exists(d / "c"));
+  EXPECT_TRUE(fs::is_empty(d.str()));
+  s.shards = 1;
+  s.repeats = 0;
+  EXPECT_THROW(make_plan(s, zoo()), Error);
+}

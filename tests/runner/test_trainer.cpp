@@ -1,0 +1,311 @@
+// The trainer, the CF/OF probes and train_and_trace on real zoo programs at
+// smoke scale; HVPs against central finite differences in float64.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <set>
+
+#include "core/error.h"
+#include "core/program_spec.h"
+#include "core/seed.h"
+#include "runner/probe.h"
+#include "runner/run.h"
+#include "runner/trainer.h"
+
+namespace dynfault::runner {
+namespace {
+
+ProgramSpec zoo_program(const std::string& id) {
+  return ProgramZoo(std::string(DYNFAULT_SOURCE_DIR) + "/programs").load(id);
+}
+
+LayerSpec layer(const std::string& type, Json config = Json::object()) { return {type, std::move(config)}; }
+
+RunRequest smoke_request(ProgramSpec spec, const std::string& probes, uint64_t seed = 7) {
+  RunRequest r;
+  r.spec = std::move(spec);
+  r.run_id = r.spec.id + "-test";
+  r.seed = seed;
+  r.probes = parse_probes(probes);
+  r.scale = Scale::Smoke;
+  r.threads = 1;
+  return r;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// The XOR program with a Dropout and a BatchNormalization layer: both would
+// expose a probe that draws from the training streams or updates BN statistics.
+ProgramSpec xor_with_dropout_and_batchnorm() {
+  ProgramSpec spec = zoo_program("31556268");
+  spec.layers = {layer("Dense", {{"units", 8}, {"activation", "relu"}}), layer("BatchNormalization"),
+                 layer("Dropout", {{"rate", 0.5}}), layer("Dense", {{"units", 1}, {"activation", "sigmoid"}})};
+  spec.loss = {"binary_crossentropy", false};
+  return spec;
+}
+
+TEST(Trainer, SmokeRunOf31556268HasTheChannelSetAndEpochs) {
+  const ProgramSpec spec = zoo_program("31556268");
+  const Trace t = train_and_trace(smoke_request(spec, "cf,of"));
+  ASSERT_EQ(t.status, RunStatus::Ok) << t.error;
+  EXPECT_EQ(t.epochs(), static_cast<size_t>(std::min(spec.epochs, caps_for(Scale::Smoke).max_epochs)));
+  EXPECT_EQ(t.program, "31556268");
+  EXPECT_EQ(t.architecture, "FFNN");
+  EXPECT_EQ(t.probes, "cf,of");
+  EXPECT_EQ(t.scale, "smoke");
+  EXPECT_EQ(t.seed, 7u);
+  EXPECT_EQ(t.versions.count("libtorch"), 1u);
+  EXPECT_EQ(t.versions.count("hdf5"), 1u);
+
+  const std::vector<std::string> expected = {
+      "train_loss", "train_acc", "val_loss", "val_acc", "sys_wall_seconds", "cf_hvp_mean", "cf_hvp_std",
+      "cf_hutchinson_trace", "cf_grad_std", "large_weight_count", "acc_gap_too_big", "loss_oscillation",
+      "dying_relu", "gradient_vanish", "gradient_explode", "decrease_acc_count", "increase_loss_count",
+      "cons_mean_weight_count", "cons_std_weight_count", "nan_weight_count", "nan_gradients_count",
+      "saturated_activation", "mean_gradient", "gradient_std", "gradient_max", "gradient_min", "gradient_median",
+      "mean_activation", "std_activation", "mean_grad", "std_grad", "learning_rate", "grad_global_norm",
+      "grad_zero_share", "sys_cpu_percent", "sys_rss_mb"};
+  EXPECT_EQ(t.channel_names, expected);
+  ASSERT_EQ(t.channel_units.size(), expected.size());
+  for (const auto& u : t.channel_units) EXPECT_FALSE(u.empty());
+
+  for (size_t e = 0; e < t.epochs(); ++e) {
+    EXPECT_TRUE(std::isfinite(t.channel("train_loss")[e]));
+    EXPECT_GE(t.channel("train_acc")[e], 0.0);
+    EXPECT_LE(t.channel("train_acc")[e], 1.0);
+    EXPECT_GT(t.channel("cf_hvp_mean")[e], 0.0);
+    EXPECT_GE(t.channel("cf_hvp_std")[e], 0.0);
+    EXPECT_EQ(t.channel("learning_rate")[e], spec.optimizer.learning_rate);  // logged, never rescaled
+    EXPECT_EQ(t.channel("decrease_acc_count")[e], 1.0);                      // V2's never-updated history
+    for (const char* flag : {"acc_gap_too_big", "loss_oscillation", "dying_relu", "gradient_vanish",
+                             "gradient_explode", "saturated_activation"}) {
+      const double v = t.channel(flag)[e];
+      EXPECT_TRUE(v == 0.0 || v == 1.0) << flag;
+    }
+    // gradient_max/min/median bracket the per-tensor norms (4 tensors: 2 kernels, 2 biases).
+    EXPECT_LE(t.channel("gradient_min")[e], t.channel("gradient_median")[e]);
+    EXPECT_LE(t.channel("gradient_median")[e], t.channel("gradient_max")[e]);
+    EXPECT_GT(t.channel("sys_rss_mb")[e], 1.0);
+  }
+  EXPECT_EQ(t.channel("loss_oscillation")[0], 0.0);  // no previous epoch
+
+  std::map<std::string, const LayerSeries*> series;
+  for (const auto& s : t.layer_series) series[s.name] = &s;
+  const std::vector<std::string> param_layers = {"dense_0", "dense_2"};
+  for (const char* name : {"hvp_norm", "hutchinson_trace", "grad_norm", "grad_mean_abs", "grad_zero_share",
+                           "weight_mean", "unchanged_weight_share"}) {
+    ASSERT_TRUE(series.count(name)) << name;
+    EXPECT_EQ(series[name]->layers, param_layers) << name;
+    EXPECT_EQ(series[name]->values.size(), t.epochs() * param_layers.size()) << name;
+  }
+  ASSERT_TRUE(series.count("activation_mean"));
+  EXPECT_EQ(series["activation_mean"]->layers.size(), 4u);
+  ASSERT_TRUE(series.count("saturated_share"));  // the two sigmoid Activation layers
+  EXPECT_EQ(series["saturated_share"]->layers, (std::vector<std::string>{"activation_1", "activation_3"}));
+  EXPECT_EQ(series.count("dead_relu_share"), 0u);  // no ReLU in this program
+
+  // At-init curvature (before the first update).
+  ASSERT_TRUE(t.at_init.count("cf_hvp_mean"));
+  EXPECT_GT(t.at_init.at("cf_hvp_mean"), 0.0);
+  EXPECT_TRUE(t.at_init.count("hvp_norm/dense_0"));
+}
+
+TEST(Trainer, SameSeedGivesTheSameTraceBitForBit) {
+  const ProgramSpec spec = xor_with_dropout_and_batchnorm();
+  const Trace a = train_and_trace(smoke_request(spec, "cf,of", 11));
+  const Trace b = train_and_trace(smoke_request(spec, "cf,of", 11));
+  ASSERT_EQ(a.status, RunStatus::Ok) << a.error;
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(trace_checksum(a), trace_checksum(b));
+  const Trace c = train_and_trace(smoke_request(spec, "cf,of", 12));
+  EXPECT_NE(a.channel("train_loss"), c.channel("train_loss"));
+}
+
+TEST(Trainer, ProbesDoNotChangeTraining) {
+  for (const ProgramSpec& spec : {zoo_program("31556268"), xor_with_dropout_and_batchnorm()}) {
+    const Trace plain = train_and_trace(smoke_request(spec, "none"));
+    const Trace probed = train_and_trace(smoke_request(spec, "cf,of"));
+    ASSERT_EQ(plain.status, RunStatus::Ok) << plain.error;
+    ASSERT_EQ(probed.status, RunStatus::Ok) << probed.error;
+    ASSERT_EQ(plain.epochs(), probed.epochs());
+    EXPECT_EQ(plain.channel_names.size(), 5u);
+    for (const char* ch : {"train_loss", "train_acc", "val_loss", "val_acc"}) {
+      const auto x = plain.channel(ch), y = probed.channel(ch);
+      for (size_t e = 0; e < x.size(); ++e) EXPECT_TRUE(same_bits(x[e], y[e])) << ch << " epoch " << e;
+    }
+  }
+}
+
+TEST(Trainer, UnbuildableSpecGivesACrashedTrace) {
+  ProgramSpec spec = zoo_program("31556268");
+  spec.layers.insert(spec.layers.begin(), layer("Conv2D", {{"filters", 2}, {"kernel_size", 3}}));  // on 1-D input
+  const Trace t = train_and_trace(smoke_request(spec, "cf,of"));
+  EXPECT_EQ(t.status, RunStatus::Crashed);
+  EXPECT_EQ(t.epochs(), 0u);
+  EXPECT_TRUE(t.channel_names.empty());
+  EXPECT_NE(t.error.find("Conv2D"), std::string::npos) << t.error;
+  EXPECT_EQ(t.error.find('\n'), std::string::npos);
+  EXPECT_EQ(t.program, "31556268");
+  EXPECT_EQ(t.probes, "cf,of");
+}
+
+TEST(Trainer, DivergingRunIsMarkedUnstableAndStops) {
+  ProgramSpec spec = zoo_program("31556268");
+  spec.layers = {layer("Dense", {{"units", 4}}), layer("Dense", {{"units", 1}})};  // linear regression net
+  spec.optimizer.name = "sgd";
+  spec.optimizer.learning_rate = 1e4;
+  spec.optimizer.params = Json::object();
+  spec.epochs = 3;
+  const Trace t = train_and_trace(smoke_request(spec, "of"));
+  ASSERT_EQ(t.status, RunStatus::Ok) << t.error;
+  ASSERT_TRUE(t.unstable);
+  ASSERT_GE(t.first_unstable_epoch, 0);
+  const double loss = t.channel("train_loss")[t.first_unstable_epoch];
+  EXPECT_TRUE(!std::isfinite(loss) || loss > kUnstableLoss);
+  for (int64_t e = 0; e < t.first_unstable_epoch; ++e) EXPECT_LE(t.channel("train_loss")[e], kUnstableLoss);
+  // Training stops after the first non-finite epoch.
+  const auto losses = t.channel("train_loss");
+  for (size_t e = 0; e + 1 < losses.size(); ++e) EXPECT_TRUE(std::isfinite(losses[e])) << e;
+}
+
+TEST(Trainer, KerasLoggedLossIsTheSampleWeightedMeanOfBatchLosses) {
+  // With lr = 1e-30 the float32 weights do not move (updates are far below
+  // their ulp), so every batch loss is the loss of the same model and the
+  // logged epoch loss equals the full-split loss.
+  ProgramSpec spec = zoo_program("31556268");
+  spec.optimizer.name = "sgd";
+  spec.optimizer.learning_rate = 1e-30;
+  spec.optimizer.params = Json::object();
+  spec.batch_size = 24;  // 64 smoke samples: batches of 24, 24, 16
+  RunRequest r = smoke_request(spec, "none");
+  PreparedRun run = prepare_run(r);
+  const SplitScore full = evaluate_split(*run.model, run.spec, run.accuracy_kind, run.train_x, run.train_y);
+  Trace t;
+  train(run, r, t);
+  ASSERT_GE(t.epochs(), 1u);
+  EXPECT_NEAR(t.channel("train_loss")[0], full.loss, 1e-6);
+  EXPECT_NEAR(t.channel("train_acc")[0], full.accuracy, 1e-12);
+}
+
+// ---- HVP against central finite differences (float64) ---------------------
+
+std::vector<torch::Tensor> gradient_at(KerasModelImpl& model, const ProgramSpec& spec, const torch::Tensor& x,
+                                       const torch::Tensor& y, const std::vector<torch::Tensor>& params) {
+  const torch::Tensor loss = forward_loss(model, spec.loss, x, y).loss + model.regularization_loss();
+  auto g = torch::autograd::grad({loss}, params, {}, false, false, true);
+  for (size_t i = 0; i < g.size(); ++i)
+    if (!g[i].defined()) g[i] = torch::zeros_like(params[i]);
+  return g;
+}
+
+double hvp_relative_error(ProgramSpec spec, const std::vector<int64_t>& input_shape, const torch::Tensor& y) {
+  spec.input_shape = input_shape;
+  at::Generator gen = at::detail::createCPUGenerator(derive_seed(5, "hvp-test"));
+  auto model = build_model(spec, input_shape, gen);
+  model->to(torch::kDouble);
+  model->eval();
+  std::vector<int64_t> xs = {y.size(0)};
+  xs.insert(xs.end(), input_shape.begin(), input_shape.end());
+  const torch::Tensor x = torch::randn(xs, gen, torch::kDouble);
+  std::vector<torch::Tensor> params;
+  for (auto& g : model->param_groups())
+    for (auto& p : g.params) params.push_back(p);
+  const std::vector<torch::Tensor> v = rademacher_like(params, gen);
+
+  const torch::Tensor loss = forward_loss(*model, spec.loss, x, y).loss + model->regularization_loss();
+  const auto hv = hessian_vector_products(loss, params, {v})[0];
+
+  constexpr double eps = 1e-6;
+  auto shift = [&](double s) {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].add_(v[i], s);
+  };
+  shift(eps);
+  const auto g_plus = gradient_at(*model, spec, x, y, params);
+  shift(-2 * eps);
+  const auto g_minus = gradient_at(*model, spec, x, y, params);
+  shift(eps);
+  double diff_sq = 0, ref_sq = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const torch::Tensor fd = (g_plus[i] - g_minus[i]) / (2 * eps);
+    diff_sq += (hv[i] - fd).square().sum().item<double>();
+    ref_sq += fd.square().sum().item<double>();
+  }
+  EXPECT_GT(ref_sq, 0.0);
+  const double relative_error = std::sqrt(diff_sq / ref_sq);
+  ::testing::Test::RecordProperty("hvp_relative_error", std::to_string(relative_error));
+  std::cout << "HVP vs central differences: relative error " << relative_error << "\n";
+  return relative_error;
+}
+
+ProgramSpec bare_spec(std::vector<LayerSpec> layers, const std::string& loss) {
+  ProgramSpec spec = zoo_program("31556268");
+  spec.layers = std::move(layers);
+  spec.loss = {loss, false};
+  return spec;
+}
+
+TEST(Hvp, MatchesCentralDifferencesForAnMlp) {
+  const ProgramSpec spec = bare_spec({layer("Dense", {{"units", 6}, {"activation", "tanh"}}),
+                                      layer("Dense", {{"units", 3}, {"activation", "softmax"}})},
+                                     "categorical_crossentropy");
+  const torch::Tensor y = torch::eye(3, torch::kDouble).repeat({3, 1});  // 9 one-hot rows
+  EXPECT_LT(hvp_relative_error(spec, {5}, y), 1e-6);
+}
+
+TEST(Hvp, MatchesCentralDifferencesForAnLstm) {
+  const ProgramSpec spec =
+      bare_spec({layer("LSTM", {{"units", 4}}), layer("Dense", {{"units", 1}})}, "mse");
+  const torch::Tensor y = torch::linspace(-1, 1, 6, torch::kDouble).reshape({6, 1});
+  EXPECT_LT(hvp_relative_error(spec, {5, 3}, y), 1e-6);
+}
+
+TEST(Hvp, MatchesCentralDifferencesForAConv2D) {
+  const ProgramSpec spec =
+      bare_spec({layer("Conv2D", {{"filters", 3}, {"kernel_size", 3}, {"activation", "tanh"}}), layer("Flatten"),
+                 layer("Dense", {{"units", 2}, {"activation", "sigmoid"}})},
+                "binary_crossentropy");
+  const torch::Tensor y = torch::tensor({0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0}, torch::kDouble).reshape({4, 2});
+  EXPECT_LT(hvp_relative_error(spec, {6, 6, 2}, y), 1e-6);
+}
+
+TEST(Hvp, PerLayerNormsAndTracesAddUpToTheTotals) {
+  // One Rademacher vector: ‖Hv‖² = Σ_l ‖(Hv)_l‖² and vᵀHv = Σ_l v_lᵀ(Hv)_l.
+  RunRequest r = smoke_request(zoo_program("31556268"), "cf");
+  PreparedRun run = prepare_run(r);
+  ProbeContext ctx(run.spec, *run.model, *run.optimizer);
+  ctx.groups = run.model->param_groups();
+  for (size_t g = 0; g < ctx.groups.size(); ++g)
+    for (auto& p : ctx.groups[g].params) {
+      ctx.params.push_back(p);
+      ctx.param_group.push_back(g);
+    }
+  ctx.probe_x = run.train_x.slice(0, 0, 32);
+  ctx.probe_y = run.train_y.slice(0, 0, 32);
+  ctx.hvp_vectors = 1;
+  const CurvatureMeasurement m = measure_curvature(ctx, 99);
+  double sq = 0, tr = 0;
+  for (size_t l = 0; l < m.layer_hvp_norm.size(); ++l) {
+    sq += m.layer_hvp_norm[l] * m.layer_hvp_norm[l];
+    tr += m.layer_hutchinson_trace[l];
+  }
+  EXPECT_NEAR(std::sqrt(sq), m.hvp_mean, 1e-9 * m.hvp_mean);
+  EXPECT_NEAR(tr, m.hutchinson_trace, 1e-9 * (1 + std::fabs(tr)));
+  EXPECT_TRUE(std::isnan(m.hvp_std));  // ddof = 1 with one vector
+  // Same seed, same vectors: the measurement is reproducible.
+  const CurvatureMeasurement again = measure_curvature(ctx, 99);
+  EXPECT_TRUE(same_bits(m.hvp_mean, again.hvp_mean));
+}
+
+TEST(Probes, RegistryListsCfAndOf) {
+  std::set<std::string> names;
+  for (const auto& e : registered_probes()) names.insert(e.name);
+  EXPECT_TRUE(names.count("cf"));
+  EXPECT_TRUE(names.count("of"));
+  EXPECT_THROW(make_probe("nope"), dynfault::Error);
+}
+
+}  // namespace
+}  // namespace dynfault::runner
