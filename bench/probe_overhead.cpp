@@ -32,8 +32,16 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
 
-runner::RunRequest request_for(const ProgramSpec& spec, const std::string& probes, Scale scale, uint64_t seed) {
+struct ProbeSettings {
+  int probe_batch = runner::RunRequest{}.probe_batch;
+  int hvp_vectors = runner::RunRequest{}.hvp_vectors;
+};
+
+runner::RunRequest request_for(const ProgramSpec& spec, const std::string& probes, Scale scale, uint64_t seed,
+                               const ProbeSettings& settings) {
   runner::RunRequest r;
+  r.probe_batch = settings.probe_batch;
+  r.hvp_vectors = settings.hvp_vectors;
   r.spec = spec;
   r.run_id = spec.id + "-bench";
   r.seed = seed;
@@ -71,8 +79,9 @@ double python_run(const std::string& script, const std::string& scale) {
 
 int main(int argc, char** argv) {
   CLI::App app{"probe overhead of dynfault's CF/OF probes, and the speed against a python3-torch reference"};
-  std::string ffnn = "31556268", rnn = "52782432", cnn = "37624102", zoo_dir, python_script, scale_name = "reduced";
-  int repeats = 5;
+  std::string ffnn = "31556268", rnn = "52782432", cnn = "50079585", zoo_dir, python_script, scale_name = "reduced";
+  int repeats = 3;
+  ProbeSettings settings;
   uint64_t seed = 7;
   app.add_option("--ffnn", ffnn, "FFNN program");
   app.add_option("--rnn", rnn, "RNN program");
@@ -81,6 +90,8 @@ int main(int argc, char** argv) {
   app.add_option("--scale", scale_name, "Scale of the runs (default reduced)");
   app.add_option("--seed", seed, "Run seed");
   app.add_option("--zoo", zoo_dir, "Program zoo (default: the built-in programs/)");
+  app.add_option("--probe-batch", settings.probe_batch, "CF/OF probe batch size (default: RunRequest's)");
+  app.add_option("--hvp-vectors", settings.hvp_vectors, "Rademacher vectors per CF measurement (default: RunRequest's)");
   app.add_option("--python", python_script, "python3-torch reference script for the FFNN program");
   CLI11_PARSE(app, argc, argv);
 
@@ -90,23 +101,23 @@ int main(int argc, char** argv) {
     const std::vector<std::string> configs = {"none", "cf", "of", "cf,of"};
 
     std::cout << "probe overhead: median wall seconds of " << repeats << " interleaved runs, scale " << scale_name
-              << ", 1 thread; ratio = configuration / none (target CF, OF <= 1.10)\n";
+              << ", 1 thread, probe batch " << settings.probe_batch << ", " << settings.hvp_vectors
+              << " HVP vectors; ratio = configuration / none (target CF, OF <= 1.10)\n";
     std::cout << std::left << std::setw(10) << "program" << std::setw(6) << "arch" << std::right << std::setw(10)
               << "none s" << std::setw(10) << "cf" << std::setw(10) << "of" << std::setw(10) << "cf,of" << "\n";
-    double ffnn_both = 0;
     for (const auto& id : {ffnn, rnn, cnn}) {
       const ProgramSpec spec = zoo.load(id);
-      timed_run(request_for(spec, "cf,of", scale, seed));  // warm-up: first-touch allocations, lazy init
+      timed_run(request_for(spec, "cf,of", scale, seed, settings));  // warm-up: first-touch allocations, lazy init
       std::vector<std::vector<double>> times(configs.size());
       for (int r = 0; r < repeats; ++r)
-        for (size_t c = 0; c < configs.size(); ++c) times[c].push_back(timed_run(request_for(spec, configs[c], scale, seed)));
+        for (size_t c = 0; c < configs.size(); ++c)
+          times[c].push_back(timed_run(request_for(spec, configs[c], scale, seed, settings)));
       const double base = median(times[0]);
       std::cout << std::left << std::setw(10) << id << std::setw(6) << to_string(spec.architecture) << std::right
                 << std::fixed << std::setprecision(3) << std::setw(10) << base;
       for (size_t c = 1; c < configs.size(); ++c)
         std::cout << std::setw(9) << std::setprecision(2) << median(times[c]) / base << "x";
       std::cout << "\n";
-      if (id == ffnn) ffnn_both = median(times[3]);
     }
 
     if (!python_script.empty()) {
@@ -114,11 +125,11 @@ int main(int argc, char** argv) {
       std::vector<double> ours, theirs;
       python_run(python_script, scale_name);  // warm-up (page cache for torch's shared libraries)
       for (int r = 0; r < repeats; ++r) {
-        ours.push_back(timed_run(request_for(spec, "cf,of", scale, seed)));
+        ours.push_back(timed_run(request_for(spec, "cf,of", scale, seed, ProbeSettings{})));  // the script's settings
         theirs.push_back(python_run(python_script, scale_name));
       }
-      (void)ffnn_both;
-      std::cout << "python3-torch reference, program " << ffnn << " with cf,of: dynfault " << std::setprecision(3)
+      std::cout << "python3-torch reference (same loop and probes, probe batch 64, 4 HVP vectors), program " << ffnn
+                << " with cf,of: dynfault " << std::setprecision(3)
                 << median(ours) << " s, python " << median(theirs) << " s -> dynfault is " << std::setprecision(2)
                 << median(theirs) / median(ours) << "x faster (target >= 2x)\n";
     }

@@ -33,7 +33,7 @@ std::vector<int> parse_windows(const std::string& text) {
 }
 
 struct Rq1Args {
-  std::string corpus, out, dump, windows = "1,3,5,10,20,50", channels = "baseline", tasks;
+  std::string corpus, out, dump, windows = "1,3,5,10,20,50", channels = "baseline", tasks, labels = "killed";
   int table_window = 5, folds = 5, bootstrap = 1000, permutations = 25;
   int64_t seed = 0;
   bool no_shuffle = false, quiet = false;
@@ -45,6 +45,7 @@ void run_rq1_command(const Rq1Args& a) {
   const auto start = std::chrono::steady_clock::now();
   Rq1Options o;
   o.channels = a.channels;
+  o.labels = parse_label_source(a.labels);
   o.windows = parse_windows(a.windows);
   o.table_window = a.table_window;
   o.folds = a.folds;
@@ -86,6 +87,9 @@ const Register reg("evaluate", "Evaluate diagnosis on a corpus (rq1: within-prog
                      rq1->add_option("--channels", a->channels, "channel sets/names: baseline, cf, of, all, or channels")
                          ->capture_default_str();
                      rq1->add_option("--tasks", a->tasks, "cat4,cat6,fam3 (default: all that the corpus supports)");
+                     rq1->add_option("--labels", a->labels,
+                                     "killed: killed mutants labelled by category (the paper); category: every mutant run")
+                         ->capture_default_str();
                      rq1->add_option("--folds", a->folds, "K of the K-fold splits")->capture_default_str();
                      rq1->add_option("--bootstrap", a->bootstrap, "cluster-bootstrap replicates (0: no CIs)")
                          ->capture_default_str();

@@ -49,6 +49,11 @@ void write_trace(h5::Group& g, const Trace& t) {
   g.set_dataset_attr("at_init", "names", init_names);
 
   h5::Group layers = g.create_group("layers");
+  // HDF5 lists a group's members by name; the order attribute keeps the trace's own
+  // series order so a trace read back equals (and checksums like) the one written.
+  std::vector<std::string> order;
+  for (const auto& s : t.layer_series) order.push_back(s.name);
+  layers.set_attr("order", order);
   for (const auto& s : t.layer_series) {
     const size_t cols = s.layers.size();
     h5::Matrix lm{cols == 0 ? 0 : s.values.size() / cols, cols, s.values};
@@ -106,7 +111,9 @@ Trace read_trace(const h5::Group& g) {
   for (size_t i = 0; i < init_names.size(); ++i) t.at_init[init_names[i]] = init_values[i];
 
   const h5::Group layers = g.open_group("layers");
-  for (const auto& name : layers.children()) {
+  const std::vector<std::string> order = layers.has_attr("order") ? layers.attr_strings("order") : layers.children();
+  if (order.size() != layers.children().size()) throw Error(where, "layer series order does not match layers/");
+  for (const auto& name : order) {
     LayerSeries s;
     s.name = name;
     h5::Matrix lm = layers.read_matrix(name);

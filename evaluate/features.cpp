@@ -16,14 +16,21 @@ size_t RunTable::max_epochs() const {
   return m;
 }
 
-RunTable load_runs(const CorpusReader& corpus) {
+LabelSource parse_label_source(const std::string& text) {
+  if (text == "killed") return LabelSource::Killed;
+  if (text == "category") return LabelSource::Category;
+  throw Error("--labels", "unknown label source '" + text + "' (expected killed or category)");
+}
+
+RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
   RunTable table;
   table.corpus = corpus.path();
   if (corpus.index().empty()) throw Error(corpus.path(), "the corpus holds no runs");
   std::vector<Trace> traces;
   std::set<std::string> names;
   for (const auto& row : corpus.index()) {
-    if (row.label.empty()) {
+    const std::string& label = source == LabelSource::Killed ? row.label : row.category;
+    if (label.empty()) {
       ++table.skipped_unlabelled;
       continue;
     }
@@ -35,7 +42,7 @@ RunTable load_runs(const CorpusReader& corpus) {
     }
     Trace t = corpus.read(row.run_id);
     for (const auto& c : t.channel_names) names.insert(c);
-    table.runs.push_back({row.run_id, row.program, row.label, t.epochs()});
+    table.runs.push_back({row.run_id, row.program, label, t.epochs()});
     traces.push_back(std::move(t));
   }
   if (table.runs.empty())

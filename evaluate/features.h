@@ -36,9 +36,16 @@ struct RunTable {
   size_t max_epochs() const;
 };
 
+// Which runs carry a fault label.
+//   Killed   - the paper's protocol: mutants the kill rule killed, labelled with their category
+//   Category - every mutant run, labelled with its operator's category whether killed or not
+//              (for small campaigns whose few repeats kill little; not the paper's protocol)
+enum class LabelSource { Killed, Category };
+LabelSource parse_label_source(const std::string& text);
+
 // Reads the labelled runs of a corpus. `channels` empty = every channel.
 // Throws dynfault::Error for an empty corpus, no labelled runs, or a missing program id.
-RunTable load_runs(const CorpusReader& corpus);
+RunTable load_runs(const CorpusReader& corpus, LabelSource source = LabelSource::Killed);
 
 // Restricts the loaded series to `channels` (subset of all_channels), in that order.
 void select_channels(RunTable& table, const std::vector<std::string>& channels);

@@ -123,7 +123,7 @@ Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& o, const MpiComm
     if (distinct.size() != o.windows.size()) throw Error("--k", "a window is listed twice");
   }
 
-  RunTable table = load_runs(corpus);
+  RunTable table = load_runs(corpus, o.labels);
   const ChannelSelection selection = resolve_channels(o.channels, table.all_channels);
   res.channels = selection.channels;
   res.runs = table.runs.size();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "evaluate/features.h"
 #include "evaluate/mpi_comm.h"
 
 namespace dynfault::evaluate {
@@ -35,6 +36,7 @@ struct Rq1Options {
   std::vector<std::string> tasks;  // empty: every task, skipping those with absent classes
   double level_percent = 95;
   bool dump = false;
+  LabelSource labels = LabelSource::Killed;
 };
 
 struct Cell {

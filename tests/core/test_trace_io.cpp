@@ -29,9 +29,13 @@ Trace sample_trace(const std::string& id, size_t epochs) {
   t.at_init["hvp_mean"] = 0.5;
   t.set_channels({"train_loss", "val_acc", "sys_wall_seconds"}, {"1", "1", "s"});
   for (size_t e = 0; e < epochs; ++e) t.append_epoch({1.0 / (e + 1), e == 1 ? NAN : 0.5 + 0.1 * e, 0.01 * e});
+  // Deliberately not in name order: reading back must keep the trace's order.
   LayerSeries s{"hvp_norm", "1", {"dense_0", "dense_1"}, {}};
   for (size_t e = 0; e < epochs; ++e) s.values.insert(s.values.end(), {double(e), 2.0 * e});
+  LayerSeries a{"activation_mean", "1", {"dense_0", "dense_1"}, {}};
+  for (size_t e = 0; e < epochs; ++e) a.values.insert(a.values.end(), {0.5 * e, -1.0});
   t.layer_series.push_back(s);
+  t.layer_series.push_back(a);
   return t;
 }
 
@@ -44,6 +48,7 @@ TEST(TraceIo, FileRoundTripIsExact) {
   save_trace_file(path.string(), t);
   const Trace u = load_trace_file(path.string());
   EXPECT_EQ(t, u);
+  EXPECT_EQ(trace_checksum(t), trace_checksum(u));
   EXPECT_EQ(u.seed, 0xfedcba9876543210ULL);
   EXPECT_TRUE(std::isnan(u.value(1, 1)));
   EXPECT_EQ(u.versions.at("libtorch"), "1.13.1");

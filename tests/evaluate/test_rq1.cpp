@@ -276,3 +276,36 @@ TEST(OutputDir, ReplacesAtomicallyAndKeepsOldResultsOnFailure) {
   EXPECT_FALSE(fs::exists(dir / "x.csv"));
   EXPECT_THROW(write_directory_atomically((dir / "c.csv").string(), {{"y", ""}}), Error);
 }
+
+TEST(Features, LabelSourceChoosesKilledOrEveryMutant) {
+  const auto path = (std::filesystem::temp_directory_path() / "dynfault_eval_label_source.h5").string();
+  {
+    CorpusWriter writer(path);
+    auto run = [](const std::string& id, const std::string& category) {
+      Trace t;
+      t.run_id = id;
+      t.program = "31556268";
+      t.category = category;
+      t.mutant_id = category.empty() ? "" : id;
+      t.set_channels({"train_loss"}, {"1"});
+      t.append_epoch({1.0});
+      return t;
+    };
+    writer.add(run("original", ""), RunVerdict{-1, ""});
+    writer.add(run("killed", "Loss"), RunVerdict{1, "Loss"});
+    writer.add(run("survivor", "Layer"), RunVerdict{0, ""});
+    writer.finish();
+  }
+  const CorpusReader corpus(path);
+  const RunTable killed = load_runs(corpus, LabelSource::Killed);
+  ASSERT_EQ(killed.runs.size(), 1u);
+  EXPECT_EQ(killed.runs[0].label, "Loss");
+  EXPECT_EQ(killed.skipped_unlabelled, 2u);
+  const RunTable every = load_runs(corpus, LabelSource::Category);
+  ASSERT_EQ(every.runs.size(), 2u);
+  EXPECT_EQ(every.runs[0].label, "Loss");   // run ids sorted: killed < survivor
+  EXPECT_EQ(every.runs[1].label, "Layer");  // labelled by its operator's category although it survived
+  EXPECT_EQ(every.skipped_unlabelled, 1u);  // the original
+  EXPECT_THROW(parse_label_source("all"), Error);
+  std::filesystem::remove(path);
+}
