@@ -9,7 +9,7 @@
 # Usage: bench/campaign_bench.sh CAMPAIGN_DRIVER [DYNFAULT]
 #   CAMPAIGN_DRIVER  tests/campaign/campaign_driver of a build (stand-in executors)
 #   DYNFAULT         the dynfault binary of a LibTorch build (for 4; skipped without it)
-# Env: BENCH_TASKS (10000), BENCH_REAL_SET (quick), BENCH_REAL_REPEATS (6)
+# Env: BENCH_TASKS (10000), BENCH_REAL_SET (quick), BENCH_REAL_REPEATS (4), BENCH_REAL_SCALE (reduced)
 set -euo pipefail
 driver=$1
 dynfault=${2:-}
@@ -71,8 +71,8 @@ if [ -z "$dynfault" ] || ! "$dynfault" campaign run --help > /dev/null 2>&1; the
   exit 0
 fi
 set_name=${BENCH_REAL_SET:-quick}
-"$dynfault" campaign plan --set "$set_name" --repeats "${BENCH_REAL_REPEATS:-6}" --max-mutants 3 --probes cf,of \
-  --scale smoke --out "$work/real" > /dev/null
+"$dynfault" campaign plan --set "$set_name" --repeats "${BENCH_REAL_REPEATS:-4}" --max-mutants 3 --probes cf,of \
+  --scale "${BENCH_REAL_SCALE:-reduced}" --out "$work/real" > /dev/null
 "${mpi[@]}" -np 3 "$dynfault" campaign run "$work/real" --quiet --stats "$work/real.json"
 stat "$work/real.json" \
   "'  %d tasks in %.1f s on %d workers: busy fraction %.1f%% (target >= 95%%); master CPU %.2f%% of one core' % (s['tasks_finished'], s['wall_seconds'], s['workers'], 100*s['worker_busy_seconds']/(s['workers']*s['wall_seconds']), 100*s['master_cpu_seconds']/s['wall_seconds'])"

@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "core/program_spec.h"
 #include "core/trace_io.h"
+#include "cli/run_mutant.h"
+#include "mutate/kill.h"
 #include "runner/run.h"
 
 namespace dynfault::cli {
@@ -29,7 +31,7 @@ struct RunOptions {
   int threads = 1;
   int hvp_vectors = 4;
   int probe_batch = 64;
-  // Mutants (--mutant ID --repeats N) are added by the mutation stage.
+  MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
 
 // Exit code when the trace was written but the program crashed or failed.
@@ -43,17 +45,17 @@ std::string parent_dir(const std::string& path) {
 
 runner::RunRequest request_from(const RunOptions& o) {
   if (o.program.empty() && o.spec_file.empty()) throw Error("dynfault run", "give --program ID or --spec FILE");
-  if (o.out.empty()) throw Error("dynfault run", "--out FILE is required");
+  if (o.out.empty() && o.mutant.mutant_id.empty()) throw Error("dynfault run", "--out FILE is required");
   if (!o.seed_given) throw Error("dynfault run", "--seed is required (every random stream derives from it)");
   if (o.threads < 1 || o.threads > 256) throw Error("--threads", "must be between 1 and 256, got " + std::to_string(o.threads));
   if (o.hvp_vectors < 1 || o.hvp_vectors > 1024)
     throw Error("--hvp-vectors", "must be between 1 and 1024, got " + std::to_string(o.hvp_vectors));
   if (o.probe_batch < 1) throw Error("--probe-batch", "must be at least 1, got " + std::to_string(o.probe_batch));
   struct stat st {};
-  const std::string dir = parent_dir(o.out);
+  const std::string dir = parent_dir(o.out.empty() ? "./x" : o.out);
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw Error(o.out, "output directory '" + dir + "' does not exist");
-  if (stat(o.out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(o.out, "is a directory");
+  if (!o.out.empty() && stat(o.out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(o.out, "is a directory");
 
   runner::RunRequest r;
   r.probes = parse_probes(o.probes, "--probes");
@@ -77,6 +79,12 @@ runner::RunRequest request_from(const RunOptions& o) {
 
 void run(const RunOptions& o) {
   const runner::RunRequest request = request_from(o);
+  if (!o.mutant.mutant_id.empty()) {
+    MutantRunOptions m = o.mutant;
+    m.out = o.out;
+    run_mutant_repeats(request, m);
+    return;
+  }
   const Trace trace = runner::train_and_trace(request);
   save_trace_file(o.out, trace);
   std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "") << ", "
@@ -103,7 +111,10 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
   sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");
   sub.add_option("--run-id", o->run_id, "Run id stored in the trace (default <program>-seed<seed>)");
-  sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically)");
+  sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically); with --mutant, a corpus of every run");
+  sub.add_option("--mutant", o->mutant.mutant_id, "Mutant id (dynfault mutate --program P): run it and its original, print the kill verdict");
+  o->mutant.repeats = mutate::kDefaultRepeats;
+  sub.add_option("--repeats", o->mutant.repeats, "Runs of the original and of the mutant for the kill test")->capture_default_str();
   sub.callback([o, seed] {
     o->seed_given = seed->count() > 0;
     run(*o);

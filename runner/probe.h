@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,42 @@ class EvalModeGuard {
   bool was_training_;
 };
 
+// ---- element scans --------------------------------------------------------
+// Probe statistics are computed by plain loops over a tensor's elements in
+// double precision: one pass for several statistics instead of one ATen op
+// (and one pass over memory) each. For small models the per-op dispatch
+// dominates the cost of a probe; for large ones the number of passes does.
+// Loops run in element order, so results are deterministic.
+template <typename F>
+void for_each_value(const torch::Tensor& t, F&& f) {
+  if (t.scalar_type() == torch::kFloat32) {
+    const torch::Tensor c = t.contiguous();
+    const float* p = c.data_ptr<float>();
+    for (int64_t i = 0, n = c.numel(); i < n; ++i) f(static_cast<double>(p[i]));
+  } else {
+    const torch::Tensor c = t.to(torch::kFloat64).contiguous();
+    const double* p = c.data_ptr<double>();
+    for (int64_t i = 0, n = c.numel(); i < n; ++i) f(p[i]);
+  }
+}
+
+// Calls f(a_i, b_i) for two tensors of the same number of elements.
+template <typename F>
+void for_each_pair(const torch::Tensor& a, const torch::Tensor& b, F&& f) {
+  TORCH_CHECK(a.numel() == b.numel(), "for_each_pair: sizes differ");
+  if (a.scalar_type() == torch::kFloat32 && b.scalar_type() == torch::kFloat32) {
+    const torch::Tensor x = a.contiguous(), y = b.contiguous();
+    const float* p = x.data_ptr<float>();
+    const float* q = y.data_ptr<float>();
+    for (int64_t i = 0, n = x.numel(); i < n; ++i) f(static_cast<double>(p[i]), static_cast<double>(q[i]));
+  } else {
+    const torch::Tensor x = a.to(torch::kFloat64).contiguous(), y = b.to(torch::kFloat64).contiguous();
+    const double* p = x.data_ptr<double>();
+    const double* q = y.data_ptr<double>();
+    for (int64_t i = 0, n = x.numel(); i < n; ++i) f(p[i], q[i]);
+  }
+}
+
 // ---- registry ---------------------------------------------------------------
 
 struct ProbeEntry {
@@ -134,8 +171,10 @@ std::vector<std::vector<torch::Tensor>> hessian_vector_products(const torch::Ten
                                                                 const std::vector<std::vector<torch::Tensor>>& vectors,
                                                                 std::vector<torch::Tensor>* gradient = nullptr);
 
-// Rademacher (±1) vectors shaped like params, drawn from `generator`.
-std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, at::Generator& generator);
+// Rademacher (±1) vectors shaped like params (same dtype), one bit of `bits`
+// per entry: a standard-specified engine, so the vectors are the same on every
+// platform and LibTorch version.
+std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, std::mt19937_64& bits);
 
 // The CF measurement on the probe batch in eval mode, `hvp_vectors` fresh
 // Rademacher vectors from a generator seeded with `vector_seed`.

@@ -2,6 +2,7 @@
 // Hessian-vector products with fresh Rademacher vectors at every epoch end
 // (trace-metrics.md, "Recommended HVP estimator"; docs/trace-format.md).
 #include <cmath>
+#include <random>
 
 #include "core/seed.h"
 #include "runner/probe.h"
@@ -11,12 +12,18 @@ namespace dynfault::runner {
 
 DYNFAULT_PROBE_FILE_TAG(cf)
 
-std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, at::Generator& generator) {
-  // One draw for all tensors (few ops matter for small models), then views.
+std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, std::mt19937_64& bits) {
   int64_t total = 0;
   for (const auto& p : params) total += p.numel();
-  const auto options = params.empty() ? torch::TensorOptions() : params.front().options();
-  const torch::Tensor flat = torch::randint(0, 2, {total}, generator, options).mul_(2).sub_(1);
+  const auto dtype = params.empty() ? torch::kFloat32 : params.front().scalar_type();
+  torch::Tensor flat = torch::empty({total}, torch::TensorOptions().dtype(torch::kFloat64));
+  double* out = flat.data_ptr<double>();
+  uint64_t word = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    if (i % 64 == 0) word = bits();
+    out[i] = (word >> (i % 64)) & 1 ? 1.0 : -1.0;
+  }
+  if (dtype != torch::kFloat64) flat = flat.to(dtype);
   std::vector<torch::Tensor> v;
   v.reserve(params.size());
   int64_t offset = 0;
@@ -48,17 +55,24 @@ std::vector<std::vector<torch::Tensor>> hessian_vector_products(const torch::Ten
   // fields would leak (toolchain.md §4) and would touch the training state.
   const std::vector<torch::Tensor> g = torch::autograd::grad({loss}, params, {}, /*retain_graph=*/true,
                                                              /*create_graph=*/true, /*allow_unused=*/true);
-  for (size_t k = 0; k < vectors.size(); ++k) {
-    torch::Tensor s;
-    for (size_t i = 0; i < n; ++i) {
-      if (!g[i].defined()) continue;
-      const torch::Tensor term = (g[i] * vectors[k][i]).sum();
-      s = s.defined() ? s + term : term;
+  // ⟨g, v⟩ as one dot product of the flattened tensors (few ops per vector).
+  std::vector<size_t> used;
+  std::vector<torch::Tensor> g_parts;
+  for (size_t i = 0; i < n; ++i)
+    if (g[i].defined()) {
+      used.push_back(i);
+      g_parts.push_back(g[i].reshape({-1}));
     }
+  const torch::Tensor g_flat = g_parts.empty() ? torch::Tensor() : torch::cat(g_parts);
+  for (size_t k = 0; k < vectors.size(); ++k) {
     std::vector<torch::Tensor> hv(n);
-    if (s.defined() && s.requires_grad())
+    if (g_flat.defined() && g_flat.requires_grad()) {
+      std::vector<torch::Tensor> v_parts;
+      for (size_t i : used) v_parts.push_back(vectors[k][i].reshape({-1}));
+      const torch::Tensor s = torch::dot(g_flat, torch::cat(v_parts));
       hv = torch::autograd::grad({s}, params, {}, /*retain_graph=*/k + 1 < vectors.size(), /*create_graph=*/false,
                                  /*allow_unused=*/true);
+    }
     out.push_back(zero_filled(std::move(hv)));
   }
   if (gradient) {
@@ -76,12 +90,12 @@ CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) 
   // The training objective: mean loss plus the weight penalties.
   torch::Tensor loss = forward_loss(ctx.model, ctx.spec.loss, ctx.probe_x, ctx.probe_y).loss;
   const torch::Tensor reg = ctx.model.regularization_loss();
-  if (reg.defined()) loss = loss + reg;
+  if (reg.defined() && reg.requires_grad()) loss = loss + reg;
 
-  at::Generator generator = at::detail::createCPUGenerator(vector_seed);
+  std::mt19937_64 bits(vector_seed);
   const int k_vectors = std::max(1, ctx.hvp_vectors);
   std::vector<std::vector<torch::Tensor>> vectors;
-  for (int k = 0; k < k_vectors; ++k) vectors.push_back(rademacher_like(ctx.params, generator));
+  for (int k = 0; k < k_vectors; ++k) vectors.push_back(rademacher_like(ctx.params, bits));
   std::vector<torch::Tensor> gradient;
   const auto hvs = hessian_vector_products(loss, ctx.params, vectors, &gradient);
 
@@ -93,9 +107,13 @@ CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) 
   for (int k = 0; k < k_vectors; ++k) {
     std::vector<double> layer_sq(n_groups, 0.0), layer_trace(n_groups, 0.0);
     for (size_t i = 0; i < ctx.params.size(); ++i) {
-      const size_t l = ctx.param_group[i];
-      layer_sq[l] += hvs[k][i].square().sum(torch::kDouble).item<double>();
-      layer_trace[l] += (vectors[k][i] * hvs[k][i]).sum(torch::kDouble).item<double>();
+      double sq = 0, trace = 0;
+      for_each_pair(hvs[k][i], vectors[k][i], [&](double hv, double v) {
+        sq += hv * hv;
+        trace += v * hv;
+      });
+      layer_sq[ctx.param_group[i]] += sq;
+      layer_trace[ctx.param_group[i]] += trace;
     }
     double total_sq = 0, trace = 0;
     for (size_t l = 0; l < n_groups; ++l) {
@@ -117,9 +135,12 @@ CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) 
   } else {
     m.hvp_std = std::nan("");
   }
-  std::vector<torch::Tensor> flat;
-  for (const auto& g : gradient) flat.push_back(g.reshape({-1}).to(torch::kDouble));
-  m.grad_std = flat.empty() ? std::nan("") : torch::cat(flat).std(/*unbiased=*/false).item<double>();
+  // Population std of all gradient elements, two passes.
+  double count = 0, g_sum = 0, g_sq = 0;
+  for (const auto& g : gradient) for_each_value(g, [&](double x) { g_sum += x; count += 1; });
+  const double g_mean = count > 0 ? g_sum / count : 0.0;
+  for (const auto& g : gradient) for_each_value(g, [&](double x) { g_sq += (x - g_mean) * (x - g_mean); });
+  m.grad_std = count > 0 ? std::sqrt(g_sq / count) : std::nan("");
   return m;
 }
 

@@ -77,23 +77,44 @@ double population_std(const std::vector<double>& v) {
   for (double x : v) ss += (x - m) * (x - m);
   return std::sqrt(ss / static_cast<double>(v.size()));
 }
-double item(const torch::Tensor& t) { return t.item<double>(); }
-
-// Reductions over tensors that can hold tens of millions of activations: ATen's
-// Welford std_mean and bool -> int64 sums are 4-7x slower than plain float sums
-// on one core, so these use the fast kernels (exact for counts below 2^31).
-int64_t count_true(const torch::Tensor& mask) {
-  if (mask.numel() < (int64_t{1} << 31)) return mask.view(torch::kUInt8).sum(torch::kInt32).item<int64_t>();
-  return mask.sum().item<int64_t>();
-}
-struct MeanStd {
-  double mean, std;  // population std (ddof = 0), two passes
+// Statistics of one tensor's elements from one scan (probe.h), in double.
+struct ElementStats {
+  double n = 0, sum = 0, abs_sum = 0, sum_sq = 0;
+  double max_abs = 0;
+  bool has_nan = false;
+  int64_t nan = 0, zero = 0, large = 0;  // large: |x| > kLargeWeight (NaN is not large)
+  double mean() const { return n > 0 ? sum / n : std::nan(""); }
 };
-MeanStd mean_std(const torch::Tensor& x) {
-  const double n = static_cast<double>(x.numel());
-  if (n == 0) return {std::nan(""), std::nan("")};
-  const double m = item(x.sum()) / n;
-  return {m, item((x - m).norm()) / std::sqrt(n)};
+ElementStats scan(const torch::Tensor& t) {
+  ElementStats s;
+  for_each_value(t, [&s](double x) {
+    s.n += 1;
+    s.sum += x;
+    s.abs_sum += std::fabs(x);
+    s.sum_sq += x * x;
+    if (std::isnan(x)) {
+      ++s.nan;
+      s.has_nan = true;
+    } else {
+      s.max_abs = std::max(s.max_abs, std::fabs(x));
+    }
+    if (x == 0) ++s.zero;
+    if (std::fabs(x) > kLargeWeight) ++s.large;
+  });
+  return s;
+}
+// Population std (ddof = 0) around a known mean: a second pass, as numpy does.
+double population_std(const torch::Tensor& t, double mean_value, double n) {
+  if (n == 0) return std::nan("");
+  double ss = 0;
+  for_each_value(t, [&](double x) { ss += (x - mean_value) * (x - mean_value); });
+  return std::sqrt(ss / n);
+}
+template <typename Pred>
+double count_if(const torch::Tensor& t, Pred pred) {
+  double c = 0;
+  for_each_value(t, [&](double x) { c += pred(x) ? 1 : 0; });
+  return c;
 }
 
 class OptimizerProbe : public Probe {
@@ -184,28 +205,26 @@ class OptimizerProbe : public Probe {
     auto& c = row.channels;
 
     // --- weights: every floating tensor of the model, trainable or not (Keras get_weights()).
-    // One pass per statistic, accumulated in float64 without copying the weights.
     int64_t large = 0, nan_weights = 0;
-    double numel = 0, w_sum = 0, w_sq = 0;
+    double numel = 0, w_sum = 0;
     std::vector<torch::Tensor> all_weights;
     for (const auto& p : ctx.model.parameters()) all_weights.push_back(p);
     for (const auto& b : ctx.model.buffers())
       if (b.is_floating_point()) all_weights.push_back(b);
     for (const auto& w : all_weights) {
-      if (w.numel() == 0) continue;
-      large += count_true(w.abs().gt(kLargeWeight));
-      nan_weights += count_true(w.isnan());
-      numel += static_cast<double>(w.numel());
-      w_sum += item(w.sum(torch::kDouble));
-      w_sq += item(w.square().sum(torch::kDouble));
+      const ElementStats st = scan(w);
+      large += st.large;
+      nan_weights += st.nan;
+      numel += st.n;
+      w_sum += st.sum;
     }
-    // numpy's mean/std: NaN exactly when a NaN or both infinities (mean) or any
-    // non-finite value (std) is present, which is all the cons_* flags read.
+    // numpy's mean and population std over all weights (only their NaN-ness
+    // reaches a channel: the cons_* flags).
     const double mean_weight = numel > 0 ? w_sum / numel : std::nan("");
-    const bool all_finite = std::isfinite(w_sq);  // a NaN or ±inf weight makes the sum of squares non-finite
-    const double std_weight = numel > 0 && all_finite
-                                  ? std::sqrt(std::max(0.0, w_sq / numel - mean_weight * mean_weight))
-                                  : std::nan("");
+    double w_centered = 0;
+    for (const auto& w : all_weights)
+      for_each_value(w, [&](double x) { w_centered += (x - mean_weight) * (x - mean_weight); });
+    const double std_weight = numel > 0 ? std::sqrt(w_centered / numel) : std::nan("");
 
     // --- one eval-mode pass on the probe batch, every layer's output kept.
     std::vector<torch::Tensor> outputs;
@@ -224,42 +243,47 @@ class OptimizerProbe : public Probe {
     std::vector<double> act_means, act_stds, layer_act_mean, layer_act_std, layer_dead, layer_saturated;
     for (size_t i = 0; i < infos.size(); ++i) {
       const torch::Tensor& out = outputs[i];
-      const double total = static_cast<double>(out.numel());
-      const auto [m, s] = mean_std(out);
-      layer_act_mean.push_back(m);
-      layer_act_std.push_back(s);
-      if (types_with_activation_attribute().count(infos[i].type)) {
-        act_means.push_back(m);
-        act_stds.push_back(s);
-      }
       const std::string& act = infos[i].activation;
       // V2 reads config['activation']: only layer classes that have one (not wrappers).
       const bool v2_activation = types_with_activation_attribute().count(infos[i].type) > 0;
+      const bool saturable_layer = saturable(infos[i]);
+      // DeepDiagnosis: pre-activation |x| >= 5, read through the monotone
+      // activation: sigmoid(x) outside [σ(-5), σ(5)], |tanh(x)| >= tanh(5).
+      const double hi = act == "sigmoid" ? 1.0 / (1.0 + std::exp(-kSaturationBound)) : std::tanh(kSaturationBound);
+      const double lo = act == "sigmoid" ? 1.0 - hi : -hi;
+      double n = 0, sum = 0, nonpositive = 0, beyond_bound = 0, pre_saturated = 0;
+      for_each_value(out, [&](double x) {
+        n += 1;
+        sum += x;
+        nonpositive += x <= 0 ? 1 : 0;
+        beyond_bound += std::fabs(x) >= kSaturationBound ? 1 : 0;
+        pre_saturated += (x >= hi || x <= lo) ? 1 : 0;
+      });
+      const double m = n > 0 ? sum / n : std::nan("");
+      const double sd = population_std(out, m, n);
+      layer_act_mean.push_back(m);
+      layer_act_std.push_back(sd);
+      if (v2_activation) {
+        act_means.push_back(m);
+        act_stds.push_back(sd);
+      }
       if (act == "relu") {
-        const double dead = static_cast<double>(count_true(out.le(0)));
         if (v2_activation) {
-          relu_dead += dead;
-          relu_total += total;
+          relu_dead += nonpositive;
+          relu_total += n;
         }
-        layer_dead.push_back(total > 0 ? dead / total : std::nan(""));
+        layer_dead.push_back(n > 0 ? nonpositive / n : std::nan(""));
       }
       if (v2_activation && (act == "sigmoid" || act == "tanh")) {  // V2: post-activation values beyond ±5
-        sat_count += static_cast<double>(count_true(out.abs().ge(kSaturationBound)));
-        sat_total += total;
+        sat_count += beyond_bound;
+        sat_total += n;
       }
-      if (saturable(infos[i])) {
-        // DeepDiagnosis: pre-activation |x| >= 5, read through the monotone
-        // activation: sigmoid(x) outside [σ(-5), σ(5)], |tanh(x)| >= tanh(5).
-        const double hi = act == "sigmoid" ? 1.0 / (1.0 + std::exp(-kSaturationBound)) : std::tanh(kSaturationBound);
-        const double lo = act == "sigmoid" ? 1.0 - hi : -hi;
-        const double n_sat = static_cast<double>(count_true(out.ge(hi).logical_or_(out.le(lo))));
-        layer_saturated.push_back(total > 0 ? n_sat / total : std::nan(""));
-      }
+      if (saturable_layer) layer_saturated.push_back(n > 0 ? pre_saturated / n : std::nan(""));
     }
 
     // --- gradients of the real training steps.
     std::vector<double> mean_norms;  // V2 gradient_*: per-tensor L2 norms of the epoch-mean gradient
-    double first_abs_sum = 0, first_max_abs = -std::numeric_limits<double>::infinity(), first_numel = 0;
+    double first_abs_sum = 0, first_max_abs = 0, first_numel = 0;
     int64_t first_nan = 0;
     bool first_any = false, first_max_nan = false;
     std::vector<double> last_means, last_stds;
@@ -270,39 +294,38 @@ class OptimizerProbe : public Probe {
     for (size_t i = 0; i < ctx.params.size(); ++i) {
       const size_t l = ctx.param_group[i];
       const torch::Tensor& p = ctx.params[i];
-      layer_wsum[l] += item(p.sum(torch::kDouble));
+      double unchanged = 0, p_sum = 0;
+      for_each_pair(p, weights_at_begin_[i], [&](double now, double before) {
+        p_sum += now;
+        unchanged += now == before ? 1 : 0;
+      });
+      layer_wsum[l] += p_sum;
       layer_wnumel[l] += static_cast<double>(p.numel());
-      layer_unchanged[l] += static_cast<double>(count_true(p.eq(weights_at_begin_[i])));
-      // Reductions straight on the float tensors (no float64 copies: these can be large).
+      layer_unchanged[l] += unchanged;
       if (grad_sum_[i].defined() && steps_ > 0)
-        mean_norms.push_back(item(grad_sum_[i].norm()) / static_cast<double>(steps_));
+        mean_norms.push_back(std::sqrt(scan(grad_sum_[i]).sum_sq) / static_cast<double>(steps_));
       if (grad_first_[i].defined() && grad_first_[i].numel() > 0) {
-        const torch::Tensor& g = grad_first_[i];
+        const ElementStats st = scan(grad_first_[i]);
         first_any = true;
-        first_abs_sum += item(g.norm(1));
-        const double mx = std::max(item(g.max()), -item(g.min()));
-        if (std::isnan(mx)) first_max_nan = true;
-        else first_max_abs = std::max(first_max_abs, mx);
-        first_numel += static_cast<double>(g.numel());
-        first_nan += count_true(g.isnan());
+        first_abs_sum += st.abs_sum;
+        first_max_abs = std::max(first_max_abs, st.max_abs);
+        first_max_nan = first_max_nan || st.has_nan;
+        first_numel += st.n;
+        first_nan += st.nan;
       }
       if (grad_last_[i].defined()) {
-        const torch::Tensor& g = grad_last_[i];
-        const double numel_g = static_cast<double>(g.numel());
-        if (numel_g > 0) {
-          const MeanStd ms = mean_std(g);
-          last_means.push_back(ms.mean);
-          last_stds.push_back(ms.std);
+        const ElementStats st = scan(grad_last_[i]);
+        if (st.n > 0) {
+          last_means.push_back(st.mean());
+          last_stds.push_back(population_std(grad_last_[i], st.mean(), st.n));
         }
-        const double norm = item(g.norm());
-        const double zeros = static_cast<double>(count_true(g.eq(0)));
-        layer_sq[l] += norm * norm;
-        layer_abs[l] += item(g.norm(1));
-        layer_zero[l] += zeros;
-        layer_numel[l] += numel_g;
-        global_sq += norm * norm;
-        zero_total += zeros;
-        grad_numel += numel_g;
+        layer_sq[l] += st.sum_sq;
+        layer_abs[l] += st.abs_sum;
+        layer_zero[l] += static_cast<double>(st.zero);
+        layer_numel[l] += st.n;
+        global_sq += st.sum_sq;
+        zero_total += static_cast<double>(st.zero);
+        grad_numel += st.n;
       } else {  // the loss does not reach this tensor: its gradient is zero
         const double numel_p = static_cast<double>(p.numel());
         layer_zero[l] += numel_p;
@@ -317,7 +340,7 @@ class OptimizerProbe : public Probe {
     // compared with itself (always 1; the cons_* flags are 0 only for NaN).
     const double last_acc = train_acc, last_loss = train_loss;
     const double first_mean_abs = first_numel > 0 ? first_abs_sum / first_numel : std::nan("");
-    const double first_max = first_max_nan ? std::nan("") : first_max_abs;
+    const double first_max = first_max_nan ? std::nan("") : first_max_abs;  // numpy's max propagates NaN
 
     c.push_back(static_cast<double>(large));
     c.push_back(std::fabs(train_acc - perf.val_acc) > kAccGap ? 1 : 0);

@@ -199,7 +199,7 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
       const BatchLoss b = forward_loss(model, spec.loss, xb, yb);
       torch::Tensor loss = b.loss;
       const torch::Tensor reg = model.regularization_loss();
-      if (reg.defined()) loss = loss + reg;
+      if (reg.defined() && reg.requires_grad()) loss = loss + reg;  // a penalty-free model returns a constant 0
       loss.backward();
       for (auto& slot : probes) slot.probe->on_step(ctx, step, step == steps - 1);
       run.optimizer->step();

@@ -31,7 +31,7 @@ struct RunOptions {
   int retries = 2;                 // re-runs of a task that crashed its worker process
   double grace = 60;               // seconds running tasks may take to finish after a drain signal
   int prefetch = 1;                // tasks queued on a worker beyond the one it runs (hides dispatch latency)
-  int batch_size = 64;             // traces per batch file
+  int batch_size = 256;            // traces per batch file (a flush: write + 3 fsyncs)
   double flush_seconds = 30;       // flush a non-empty batch at least this often
   bool isolate = true;             // run each task in a forked child (timeouts, crash protection)
   bool progress = true;            // live progress line on stderr

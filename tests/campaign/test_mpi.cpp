@@ -369,28 +369,66 @@ TEST(CampaignMpi, RealRunnerSmallCampaign) {
 #ifndef DYNFAULT_BINARY_HAS_RUNNER
   GTEST_SKIP() << "built without LibTorch: no real executor";
 #else
+  // The quick set (an FFNN, an RNN and a CNN) at smoke scale with mutants,
+  // searches and repeats, trained by the LibTorch runner under mpirun -np 3;
+  // then the same campaign with the master SIGKILLed half way and resumed.
   TempDir d("mpi_real");
-  const std::string c = d / "c";
-  Launched plan({DYNFAULT_BINARY, "campaign", "plan", "--programs", "31556268,44164749,48385830", "--repeats", "2",
-                 "--max-mutants", "2", "--scale", "smoke", "--probes", "cf,of", "--seed", "4", "--out", c},
-                mpi_env("0"), d / "plan.log");
-  ASSERT_EQ(plan.wait(60), 0) << log_text(d / "plan.log");
-  Launched run(mpirun(3, DYNFAULT_BINARY, c, {"--task-timeout", "120"}), mpi_env("0"), d / "log");
+  const std::string c = d / "c", killed = d / "killed";
+  for (const auto& dir : {c, killed}) {
+    Launched plan({DYNFAULT_BINARY, "campaign", "plan", "--set", "quick", "--repeats", "3", "--max-mutants", "4",
+                   "--scale", "smoke", "--probes", "cf,of", "--seed", "4", "--out", dir},
+                  mpi_env("0"), d / "plan.log");
+    ASSERT_EQ(plan.wait(60), 0) << log_text(d / "plan.log");
+  }
+  Launched run(mpirun(3, DYNFAULT_BINARY, c, {"--task-timeout", "120", "--batch", "4"}), mpi_env("0"), d / "log");
   ASSERT_EQ(run.wait(600), 0) << log_text(d / "log");
   const CampaignState state(load_plan(c), read_journal(c + "/journal.log"));
   ASSERT_TRUE(state.complete());
-  const Corpus corpus = read_corpus(c + "/traces.h5");
+
+  // Collect it and check the counts against the plan.
+  Launched collect({DYNFAULT_BINARY, "collect", c, "--out", d / "corpus.h5"}, mpi_env("0"), d / "collect.log");
+  ASSERT_EQ(collect.wait(120), 0) << log_text(d / "collect.log");
+  const Corpus corpus = read_corpus(d / "corpus.h5");
   EXPECT_EQ(corpus.traces.size(), state.size());
-  size_t originals = 0, mutant_runs = 0, with_epochs = 0;
+  const Plan plan = load_plan(c);
+  std::map<std::string, size_t> planned_per_program;
+  for (const auto& t : plan.tasks) planned_per_program[t.program] += 1;
+  size_t originals = 0, with_epochs = 0, decided_runs = 0;
+  std::map<std::string, size_t> per_program;
   for (const auto& [id, t] : corpus.traces) {
-    (t.mutant_id.empty() ? originals : mutant_runs) += 1;
+    originals += t.mutant_id.empty();
     with_epochs += t.epochs() > 0;
+    decided_runs += corpus.verdicts.at(id).first >= 0;
+    per_program[t.program] += 1;
     EXPECT_EQ(t.probes, "cf,of");
     EXPECT_EQ(t.scale, "smoke");
+    EXPECT_EQ(t.seed, task_seed(4, id));
   }
-  EXPECT_EQ(originals, 3u * 2u);
-  EXPECT_GE(mutant_runs, 3u * 2u * 2u);  // 2 mutants x 2 repeats per program, plus search settings
+  EXPECT_EQ(per_program.size(), 3u);
+  for (const auto& [program, n] : planned_per_program) EXPECT_GE(per_program[program], n) << program;
+  EXPECT_EQ(originals, 3u * 3u);
+  EXPECT_EQ(decided_runs, corpus.traces.size() - originals) << "every mutant run has a verdict";
   EXPECT_GT(with_epochs, corpus.traces.size() / 2) << "most smoke runs should train";
   EXPECT_EQ(state.verdict_count(), state.plan().mutants.size());
+
+  // SIGKILL of the master half way, then resume: the same corpus, bit for bit
+  // (sys_* channels aside), so real training is reproducible across restarts.
+  {
+    Launched again(mpirun(3, DYNFAULT_BINARY, killed, {"--batch", "4"}), mpi_env("0"), d / "log_killed");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (read_journal(killed + "/journal.log").done.size() < state.size() / 3 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const pid_t master = rank_pid(again.pid(), 0);
+    ASSERT_GT(master, 0);
+    ::kill(master, SIGKILL);
+    EXPECT_NE(again.wait(60), 0);
+  }
+  EXPECT_LT(read_journal(killed + "/journal.log").done.size(), state.size());
+  Launched resume(mpirun(3, DYNFAULT_BINARY, killed), mpi_env("0"), d / "log_resume");
+  ASSERT_EQ(resume.wait(600), 0) << log_text(d / "log_resume");
+  const Corpus resumed = read_corpus(killed + "/traces.h5");
+  EXPECT_EQ(resumed.traces, read_corpus(c + "/traces.h5").traces);
+  EXPECT_EQ(resumed.verdicts, corpus.verdicts);
 #endif
 }

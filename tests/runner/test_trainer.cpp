@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <random>
 #include <set>
 
 #include "core/error.h"
@@ -212,7 +213,8 @@ double hvp_relative_error(ProgramSpec spec, const std::vector<int64_t>& input_sh
   std::vector<torch::Tensor> params;
   for (auto& g : model->param_groups())
     for (auto& p : g.params) params.push_back(p);
-  const std::vector<torch::Tensor> v = rademacher_like(params, gen);
+  std::mt19937_64 bits(derive_seed(5, "hvp-test/vectors"));
+  const std::vector<torch::Tensor> v = rademacher_like(params, bits);
 
   const torch::Tensor loss = forward_loss(*model, spec.loss, x, y).loss + model->regularization_loss();
   const auto hv = hessian_vector_products(loss, params, {v})[0];

@@ -1,0 +1,70 @@
+#include "cli/run_mutant.h"
+
+#include <iostream>
+
+#include "core/corpus.h"
+#include "core/error.h"
+#include "core/seed.h"
+#include "mutate/kill.h"
+#include "mutate/mutant.h"
+#include "runner/campaign/decide.h"
+
+namespace dynfault::cli {
+
+void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& o) {
+  if (o.repeats < 2) throw Error("--repeats", "the kill test needs at least 2 repeats, got " + std::to_string(o.repeats));
+  const ProgramSpec& original = base.spec;
+  const mutate::Mutant mutant = mutate::find_mutant(original, o.mutant_id);
+  const campaign::KillMetric metric = campaign::kill_metric_for(original);
+
+  std::unique_ptr<CorpusWriter> corpus;
+  if (!o.out.empty()) corpus = std::make_unique<CorpusWriter>(o.out);
+
+  // Run ids and seeds depend only on (program, mutant, repeat, seed): the same
+  // command reproduces every trace.
+  std::vector<Trace> originals, mutants;
+  std::vector<double> original_values, mutant_values;
+  for (int r = 0; r < o.repeats; ++r) {
+    for (const bool is_mutant : {false, true}) {
+      runner::RunRequest req = base;
+      const std::string run_id =
+          (is_mutant ? mutant.id : original.id + "-original") + ".r" + std::to_string(r);
+      req.run_id = run_id;
+      req.repeat = r;
+      req.seed = derive_seed(base.seed, run_id);
+      if (is_mutant) {
+        req.spec = mutant.spec;
+        req.mutant_id = mutant.id;
+        req.operator_name = mutant.operator_name;
+        req.category = to_string(mutant.category);
+        req.parameters = mutant.parameters.dump();
+      }
+      Trace t = runner::train_and_trace(req);
+      const double value = campaign::kill_metric(t, original);
+      (is_mutant ? mutant_values : original_values).push_back(value);
+      std::cerr << run_id << ": " << to_string(t.status) << ", " << metric.channel << " = " << value << "\n";
+      (is_mutant ? mutants : originals).push_back(std::move(t));
+    }
+  }
+  mutate::KillOptions options;
+  options.regression = metric.regression;
+  const mutate::KillResult verdict = mutate::kill_test(original_values, mutant_values, options);
+
+  if (corpus) {
+    for (const auto& t : originals) corpus->add(t, RunVerdict{-1, ""});
+    for (const auto& t : mutants)
+      corpus->add(t, RunVerdict{verdict.killed ? 1 : 0, verdict.killed ? t.category : ""});
+    corpus->finish();
+  }
+  nlohmann::json j = mutate::to_json(verdict, options);
+  j["program"] = original.id;
+  j["mutant"] = mutant.id;
+  j["operator"] = mutant.operator_name;
+  j["category"] = to_string(mutant.category);
+  j["change"] = mutant.change;
+  j["metric"] = metric.channel;
+  j["repeats"] = o.repeats;
+  std::cout << j.dump(2) << "\n";
+}
+
+}  // namespace dynfault::cli
