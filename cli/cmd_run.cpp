@@ -26,11 +26,12 @@ struct RunOptions {
   std::string scale = "reduced";
   std::string out;
   std::string run_id;
-  uint64_t seed = 0;
-  bool seed_given = false;
-  int threads = 1;
-  int hvp_vectors = 4;
-  int probe_batch = 64;
+  // Numbers are taken as text and validated here: one-line errors, and CLI11
+  // would wrap a seed of "-1" into 2^64 - 1.
+  std::string seed;
+  std::string threads = "1";
+  std::string hvp_vectors = "4";
+  std::string probe_batch = "64";
   MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
 
@@ -43,14 +44,28 @@ std::string parent_dir(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+uint64_t parse_unsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max) {
+  const std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(option, "must be " + range + ", got '" + text + "'");
+  uint64_t value = 0;
+  try {
+    value = std::stoull(text);
+  } catch (const std::exception&) {
+    throw Error(option, "must be " + range + ", got '" + text + "'");
+  }
+  if (value < min || value > max) throw Error(option, "must be " + range + ", got " + text);
+  return value;
+}
+
 runner::RunRequest request_from(const RunOptions& o) {
   if (o.program.empty() && o.spec_file.empty()) throw Error("dynfault run", "give --program ID or --spec FILE");
   if (o.out.empty() && o.mutant.mutant_id.empty()) throw Error("dynfault run", "--out FILE is required");
-  if (!o.seed_given) throw Error("dynfault run", "--seed is required (every random stream derives from it)");
-  if (o.threads < 1 || o.threads > 256) throw Error("--threads", "must be between 1 and 256, got " + std::to_string(o.threads));
-  if (o.hvp_vectors < 1 || o.hvp_vectors > 1024)
-    throw Error("--hvp-vectors", "must be between 1 and 1024, got " + std::to_string(o.hvp_vectors));
-  if (o.probe_batch < 1) throw Error("--probe-batch", "must be at least 1, got " + std::to_string(o.probe_batch));
+  if (o.seed.empty()) throw Error("dynfault run", "--seed is required (every random stream derives from it)");
+  const uint64_t seed = parse_unsigned("--seed", o.seed, 0, std::numeric_limits<uint64_t>::max());
+  const int threads = static_cast<int>(parse_unsigned("--threads", o.threads, 1, 256));
+  const int hvp_vectors = static_cast<int>(parse_unsigned("--hvp-vectors", o.hvp_vectors, 1, 1024));
+  const int probe_batch = static_cast<int>(parse_unsigned("--probe-batch", o.probe_batch, 1, 1 << 20));
   struct stat st {};
   const std::string dir = parent_dir(o.out.empty() ? "./x" : o.out);
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -69,11 +84,11 @@ runner::RunRequest request_from(const RunOptions& o) {
     if (!zoo.has(o.program)) throw Error(zoo.root(), "no program '" + o.program + "' in the zoo");
     r.spec = zoo.load(o.program);
   }
-  r.seed = o.seed;
-  r.threads = o.threads;
-  r.hvp_vectors = o.hvp_vectors;
-  r.probe_batch = o.probe_batch;
-  r.run_id = o.run_id.empty() ? r.spec.id + "-seed" + std::to_string(o.seed) : o.run_id;
+  r.seed = seed;
+  r.threads = threads;
+  r.hvp_vectors = hvp_vectors;
+  r.probe_batch = probe_batch;
+  r.run_id = o.run_id.empty() ? r.spec.id + "-seed" + std::to_string(seed) : o.run_id;
   return r;
 }
 
@@ -105,7 +120,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--spec", o->spec_file, "Program spec file (instead of, or checked against, --program)");
   sub.add_option("--zoo", o->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
   sub.add_option("--probes", o->probes, "cf, of, cf,of or none (default cf,of)");
-  auto* seed = sub.add_option("--seed", o->seed, "Run seed; data, init, shuffle, dropout and probes derive from it");
+  sub.add_option("--seed", o->seed, "Run seed (unsigned 64-bit); data, init, shuffle, dropout and probes derive from it");
   sub.add_option("--scale", o->scale, "full, reduced or smoke (default reduced)");
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");
   sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
@@ -115,10 +130,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--mutant", o->mutant.mutant_id, "Mutant id (dynfault mutate --program P): run it and its original, print the kill verdict");
   o->mutant.repeats = mutate::kDefaultRepeats;
   sub.add_option("--repeats", o->mutant.repeats, "Runs of the original and of the mutant for the kill test")->capture_default_str();
-  sub.callback([o, seed] {
-    o->seed_given = seed->count() > 0;
-    run(*o);
-  });
+  sub.callback([o] { run(*o); });
 });
 
 }  // namespace dynfault::cli

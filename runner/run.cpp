@@ -37,21 +37,6 @@ std::string first_line(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
-void record_failure(Trace& trace, const std::string& message) {
-  if (trace.epochs() == 0) {
-    // Crashed: metadata and the error only.
-    trace.status = RunStatus::Crashed;
-    trace.channel_names.clear();
-    trace.channel_units.clear();
-    trace.values.clear();
-    trace.layer_series.clear();
-    trace.at_init.clear();
-  } else {
-    trace.status = RunStatus::Failed;
-  }
-  trace.error = message.empty() ? "unknown error" : message;
-}
-
 // Process-wide settings for training, applied once:
 //  - glibc serves allocations above 32 MiB with mmap and unmaps them on free,
 //    so every large activation tensor pays page faults to re-zero its pages

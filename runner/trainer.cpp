@@ -61,6 +61,21 @@ PreparedRun prepare_run(const RunRequest& request) {
   return run;
 }
 
+void record_failure(Trace& trace, const std::string& message) {
+  if (trace.epochs() == 0) {
+    // Crashed: metadata and the error only.
+    trace.status = RunStatus::Crashed;
+    trace.channel_names.clear();
+    trace.channel_units.clear();
+    trace.values.clear();
+    trace.layer_series.clear();
+    trace.at_init.clear();
+  } else {
+    trace.status = RunStatus::Failed;
+  }
+  trace.error = message.empty() ? "unknown error" : message;
+}
+
 BatchLoss forward_loss(KerasModelImpl& model, const LossSpec& loss, const torch::Tensor& x, const torch::Tensor& y) {
   BatchLoss out;
   out.prediction = model.forward(x);

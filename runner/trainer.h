@@ -44,6 +44,11 @@ struct BatchLoss {
 };
 BatchLoss forward_loss(KerasModelImpl& model, const LossSpec& loss, const torch::Tensor& x, const torch::Tensor& y);
 
+// A run that threw: before its first finished epoch it is Crashed (identity,
+// outcome and the one-line error only); after >= 1 epoch it is Failed and
+// keeps the epochs logged so far.
+void record_failure(Trace& trace, const std::string& message);
+
 // Loss and accuracy over a whole split in eval mode without gradients,
 // evaluated in chunks; Keras' evaluate() up to float rounding.
 struct SplitScore {

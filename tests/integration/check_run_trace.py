@@ -119,6 +119,9 @@ def main():
         (["--program", "31556268", "--seed", "1", "--threads", "0", "--out", bad_out], "--threads"),
         (["--program", "31556268", "--seed", "1", "--out", os.path.join(work, "no-such-dir", "x.h5")], "no-such-dir"),
         (["--program", "31556268", "--out", bad_out], "--seed"),
+        (["--program", "31556268", "--seed", "-1", "--out", bad_out], "--seed"),
+        (["--program", "31556268", "--seed", "1", "--threads", "x", "--out", bad_out], "--threads"),
+        (["--program", "31556268", "--seed", "1", "--hvp-vectors", "0", "--out", bad_out], "--hvp-vectors"),
     ]:
         proc = run(binary, *args)
         err = proc.stderr.strip()

@@ -139,6 +139,68 @@ TEST(Trainer, ProbesDoNotChangeTraining) {
   }
 }
 
+TEST(Trainer, LastEpochProbeValuesMatchAnIndependentComputationOnTheFinalModel) {
+  // The probes measure after the epoch's last update, so the last row describes
+  // the final model: recompute it with plain ATen ops.
+  RunRequest r = smoke_request(xor_with_dropout_and_batchnorm(), "cf,of");
+  PreparedRun run = prepare_run(r);
+  Trace t;
+  train(run, r, t);
+  ASSERT_EQ(t.epochs(), 3u);
+  const size_t last = t.epochs() - 1;
+  KerasModelImpl& model = *run.model;
+  const torch::Tensor probe_x = run.train_x.slice(0, 0, r.probe_batch);
+
+  std::vector<torch::Tensor> outs;
+  {
+    torch::NoGradGuard no_grad;
+    EvalModeGuard eval(model);
+    model.set_record_outputs(true);
+    model.forward(probe_x);
+    outs = model.recorded_outputs();
+    model.set_record_outputs(false);
+  }
+  // Layers: dense_0 (relu), batch_normalization_1, dropout_2, dense_3 (sigmoid);
+  // V2's mean/std_activation average the Dense layers (those with `activation`).
+  const double mean_act = (outs[0].mean().item<double>() + outs[3].mean().item<double>()) / 2;
+  const double std_act = (outs[0].std(false).item<double>() + outs[3].std(false).item<double>()) / 2;
+  EXPECT_NEAR(t.channel("mean_activation")[last], mean_act, 1e-6 * (1 + std::fabs(mean_act)));
+  EXPECT_NEAR(t.channel("std_activation")[last], std_act, 1e-6 * (1 + std_act));
+  const double dead = outs[0].le(0).to(torch::kFloat64).mean().item<double>();
+  EXPECT_EQ(t.channel("dying_relu")[last], dead > 0.7 ? 1.0 : 0.0);
+  const LayerSeries* dead_series = nullptr;
+  for (const auto& s : t.layer_series)
+    if (s.name == "dead_relu_share") dead_series = &s;
+  ASSERT_NE(dead_series, nullptr);
+  EXPECT_EQ(dead_series->layers, std::vector<std::string>{"dense_0"});
+  EXPECT_NEAR(dead_series->values[last], dead, 1e-12);
+
+  int64_t large = 0, nan_count = 0;
+  for (const auto& w : model.parameters()) large += w.abs().gt(10).sum().item<int64_t>();
+  for (const auto& b : model.buffers())
+    if (b.is_floating_point()) {
+      large += b.abs().gt(10).sum().item<int64_t>();
+      nan_count += b.isnan().sum().item<int64_t>();
+    }
+  EXPECT_EQ(t.channel("large_weight_count")[last], static_cast<double>(large));
+  EXPECT_EQ(t.channel("nan_weight_count")[last], static_cast<double>(nan_count));
+
+  // CF: the same measurement again on the final model reproduces the last row bit for bit.
+  ProbeContext ctx(run.spec, model, *run.optimizer);
+  ctx.groups = model.param_groups();
+  for (size_t g = 0; g < ctx.groups.size(); ++g)
+    for (auto& p : ctx.groups[g].params) {
+      ctx.params.push_back(p);
+      ctx.param_group.push_back(g);
+    }
+  ctx.probe_x = probe_x;
+  ctx.probe_y = run.train_y.slice(0, 0, r.probe_batch);
+  ctx.hvp_vectors = r.hvp_vectors;
+  const CurvatureMeasurement m = measure_curvature(ctx, derive_seed(r.seed, "cf/epoch=" + std::to_string(last)));
+  EXPECT_TRUE(same_bits(t.channel("cf_hvp_mean")[last], m.hvp_mean));
+  EXPECT_TRUE(same_bits(t.channel("cf_hutchinson_trace")[last], m.hutchinson_trace));
+}
+
 TEST(Trainer, UnbuildableSpecGivesACrashedTrace) {
   ProgramSpec spec = zoo_program("31556268");
   spec.layers.insert(spec.layers.begin(), layer("Conv2D", {{"filters", 2}, {"kernel_size", 3}}));  // on 1-D input
@@ -150,6 +212,28 @@ TEST(Trainer, UnbuildableSpecGivesACrashedTrace) {
   EXPECT_EQ(t.error.find('\n'), std::string::npos);
   EXPECT_EQ(t.program, "31556268");
   EXPECT_EQ(t.probes, "cf,of");
+}
+
+TEST(Trainer, FailureAfterAnEpochKeepsTheEpochsAndBeforeItCrashes) {
+  const Trace done = train_and_trace(smoke_request(zoo_program("31556268"), "cf,of"));
+  ASSERT_EQ(done.status, RunStatus::Ok) << done.error;
+  Trace failed = done;
+  record_failure(failed, "boom");
+  EXPECT_EQ(failed.status, RunStatus::Failed);
+  EXPECT_EQ(failed.error, "boom");
+  EXPECT_EQ(failed.epochs(), done.epochs());
+  EXPECT_EQ(failed.values, done.values);
+  EXPECT_EQ(failed.layer_series, done.layer_series);
+
+  Trace before_first_epoch = done;
+  before_first_epoch.values.clear();
+  for (auto& s : before_first_epoch.layer_series) s.values.clear();
+  record_failure(before_first_epoch, "");
+  EXPECT_EQ(before_first_epoch.status, RunStatus::Crashed);
+  EXPECT_FALSE(before_first_epoch.error.empty());
+  EXPECT_TRUE(before_first_epoch.channel_names.empty());
+  EXPECT_TRUE(before_first_epoch.layer_series.empty());
+  EXPECT_TRUE(before_first_epoch.at_init.empty());
 }
 
 TEST(Trainer, DivergingRunIsMarkedUnstableAndStops) {
@@ -299,6 +383,26 @@ TEST(Hvp, PerLayerNormsAndTracesAddUpToTheTotals) {
   // Same seed, same vectors: the measurement is reproducible.
   const CurvatureMeasurement again = measure_curvature(ctx, 99);
   EXPECT_TRUE(same_bits(m.hvp_mean, again.hvp_mean));
+}
+
+TEST(Hvp, RademacherVectorsAreReproducibleSignsShapedLikeTheParameters) {
+  const std::vector<torch::Tensor> params = {torch::zeros({100, 50}), torch::zeros({7})};
+  std::mt19937_64 a(42), b(42);
+  const auto v = rademacher_like(params, a);
+  const auto w = rademacher_like(params, b);
+  ASSERT_EQ(v.size(), 2u);
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(v[i].sizes(), params[i].sizes());
+    EXPECT_EQ(v[i].scalar_type(), torch::kFloat32);
+    EXPECT_TRUE(v[i].abs().eq(1).all().item<bool>());
+    EXPECT_TRUE(v[i].equal(w[i]));
+  }
+  const double positive_share = v[0].gt(0).to(torch::kFloat64).mean().item<double>();
+  EXPECT_NEAR(positive_share, 0.5, 0.03);  // 5000 fair signs: sd 0.007
+  const auto next = rademacher_like(params, a);  // the stream moves on: fresh vectors
+  EXPECT_FALSE(next[0].equal(v[0]));
+  const auto d = rademacher_like({torch::zeros({3}, torch::kFloat64)}, a);
+  EXPECT_EQ(d[0].scalar_type(), torch::kFloat64);
 }
 
 TEST(Probes, RegistryListsCfAndOf) {
