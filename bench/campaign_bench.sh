@@ -42,13 +42,18 @@ run_noop() {  # run_noop NAME RANKS [run options]
     "$(stat "$work/$name.json" "1e3*s['master_cpu_seconds']/s['tasks_finished']")" \
     "$(stat "$work/$name.json" "s['batches_written']")" "$(stat "$work/$name.json" "s['flush_seconds']")"
 }
-run_noop "np3-inline" 3 --no-isolation
+# The shared 2-core machine is noisy: the headline case runs three times (median below).
+for k in 1 2 3; do run_noop "np3-inline-$k" 3 --no-isolation; done
+cp "$work/np3-inline-2.json" "$work/np3-inline.json"
+printf '  np3-inline median of 3: %.4f ms/task wall\n' "$("$py" -c "
+import json, statistics
+print(statistics.median(1e3*json.load(open('$work/np3-inline-%d.json' % k))['wall_seconds']/json.load(open('$work/np3-inline-%d.json' % k))['tasks_finished'] for k in (1, 2, 3)))")"
 run_noop "np3-inline-prefetch0" 3 --no-isolation --prefetch 0
 run_noop "np3-fork-per-task" 3
 run_noop "one-process-inline" 0 --no-isolation
 echo "  target: <= 0.1 ms/task for np3-inline (the master's dispatch; fork-per-task adds the worker's fork+wait)"
 t0=$(date +%s.%N)
-"$driver" campaign status "$work/np3-inline" > /dev/null
+"$driver" campaign status "$work/np3-inline-1" > /dev/null
 t1=$(date +%s.%N)
 printf '  resume check of a finished %d-task campaign (plan + journal replay): %.3f s\n' "$tasks" "$(echo "$t1 - $t0" | bc -l)"
 

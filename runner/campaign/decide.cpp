@@ -1,7 +1,6 @@
 #include "runner/campaign/decide.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -13,12 +12,16 @@
 namespace dynfault::campaign {
 
 KillMetric kill_metric_for(const ProgramSpec& original) {
-  for (std::string m : original.metrics) {
-    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
-    const bool accuracy = m.find("acc") != std::string::npos;
-    const bool mape = m == "mape" || m == "mean_absolute_percentage_error";
-    if (accuracy || mape) return {"val_acc", false};
-  }
+  // The runner logs val_acc exactly in these cases (runner/losses.cpp
+  // resolve_accuracy, after the published callback): an "accuracy"/"acc"
+  // metric, or MAPE as the only metric (as 1 - MAPE/100). Otherwise val_acc is
+  // NaN and the loss is the only comparable value.
+  const auto& m = original.metrics;
+  const bool accuracy = std::find(m.begin(), m.end(), "accuracy") != m.end() ||
+                        std::find(m.begin(), m.end(), "acc") != m.end();
+  const bool only_mape = m.size() == 1 && (m[0] == "mape" || m[0] == "mean_absolute_percentage_error" ||
+                                           m[0] == "MeanAbsolutePercentageError");
+  if (accuracy || only_mape) return {"val_acc", false};
   return {"val_loss", true};
 }
 

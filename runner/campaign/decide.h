@@ -14,9 +14,10 @@
 namespace dynfault::campaign {
 
 // DeepCrime compares score[1] of model.evaluate: the first compiled metric.
-// Programs compiled with an accuracy (or MAPE, logged as 1 - MAPE/100) metric
-// compare the last epoch's val_acc (higher is better); programs without one
-// compare the last epoch's val_loss as a regression error (higher is worse).
+// Programs for which the runner logs val_acc (an "accuracy"/"acc" metric, or
+// MAPE alone, logged as 1 - MAPE/100) compare the last epoch's val_acc (higher
+// is better); the others compare the last epoch's val_loss as a regression
+// error (higher is worse).
 struct KillMetric {
   std::string channel;      // "val_acc" or "val_loss"
   bool regression = false;  // true: higher is worse

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -20,8 +22,10 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <queue>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -174,6 +178,98 @@ std::string task_message(int64_t index, const Task& task) {
   return msg + serialize_task(task);
 }
 
+// Writes batch files and then their journal records on a thread of its own,
+// in submission order, so slow fsyncs (a busy disk, a network file system)
+// never stall dispatch. Durability is unchanged: a job's records reach the
+// journal only after its batch file is durable, and jobs never overtake each
+// other. At most two jobs wait; a full queue makes the master wait (bounded
+// memory). A write error is rethrown on the master's thread.
+class Flusher {
+ public:
+  struct Job {
+    std::vector<Trace> traces;
+    std::vector<DoneRecord> records;
+    std::vector<VerdictRecord> verdicts;
+  };
+
+  Flusher(BatchStore& store, Journal& journal) : store_(store), journal_(journal), thread_([this] { loop(); }) {}
+  ~Flusher() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    work_.notify_all();
+    thread_.join();
+  }
+
+  void submit(Job job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return jobs_.size() < 2 || error_; });
+    rethrow_locked();
+    jobs_.push_back(std::move(job));
+    work_.notify_all();
+  }
+  void wait_idle() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return (jobs_.empty() && !busy_) || error_; });
+    rethrow_locked();
+  }
+  void check() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rethrow_locked();
+  }
+  double seconds() const { return static_cast<double>(nanoseconds_.load()) * 1e-9; }
+  size_t batches() const { return batches_.load(); }
+
+ private:
+  void rethrow_locked() {
+    if (error_) std::rethrow_exception(error_);
+  }
+  void loop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        work_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+        busy_ = true;
+      }
+      const double started = monotonic_seconds();
+      std::exception_ptr error;
+      try {
+        if (!job.traces.empty()) {
+          const std::string batch = store_.write(job.traces);
+          for (auto& r : job.records) r.batch = batch;
+          ++batches_;
+        }
+        journal_.append(job.records, job.verdicts);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      nanoseconds_ += static_cast<int64_t>((monotonic_seconds() - started) * 1e9);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        busy_ = false;
+        if (error && !error_) error_ = error;
+      }
+      changed_.notify_all();
+    }
+  }
+
+  BatchStore& store_;
+  Journal& journal_;
+  std::mutex mutex_;
+  std::condition_variable work_, changed_;
+  std::deque<Job> jobs_;
+  bool busy_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::atomic<int64_t> nanoseconds_{0};
+  std::atomic<size_t> batches_{0};
+  std::thread thread_;  // last: starts once everything above exists
+};
+
 // ------------------------------------------------------------------ master ---
 class Master {
  public:
@@ -185,6 +281,7 @@ class Master {
         journal_(dir + "/journal.log"),
         state_(load_plan(dir), journal_.initial()),
         store_(dir, journal_.initial()),
+        flusher_(store_, journal_),
         status_(dir + "/status.jsonl"),
         progress_(options.progress, options.progress_seconds),
         queue_(Compare{&state_}) {
@@ -207,6 +304,9 @@ class Master {
     if (workers_ == 0) run_alone();
     else run_master();
     flush();
+    flusher_.wait_idle();
+    g_stats.batches_written = flusher_.batches();
+    g_stats.flush_seconds = flusher_.seconds();
     g_stats.wall_seconds = monotonic_seconds() - started;
     g_stats.master_cpu_seconds = cpu_seconds() - cpu_started;
     progress_.finish(counts(0));
@@ -333,22 +433,18 @@ class Master {
     if (buffer_.size() >= static_cast<size_t>(std::max(1, options_.batch_size))) flush();
   }
 
+  // Hands the buffer to the flusher (batch file, then journal records).
   void flush() {
-    const double started = monotonic_seconds();
-    if (!buffer_.empty()) {
-      const std::string batch = store_.write(buffer_);
-      for (auto& r : records_) r.batch = batch;
-      ++g_stats.batches_written;
-    }
-    journal_.append(records_, verdicts_);
-    buffer_.clear();
-    records_.clear();
-    verdicts_.clear();
-    buffer_.shrink_to_fit();
-    g_stats.flush_seconds += monotonic_seconds() - started;
+    if (buffer_.empty() && records_.empty() && verdicts_.empty()) return;
+    Flusher::Job job;
+    job.traces.swap(buffer_);
+    job.records.swap(records_);
+    job.verdicts.swap(verdicts_);
+    flusher_.submit(std::move(job));
   }
 
   void flush_if_due() {
+    flusher_.check();
     if (!buffer_.empty() && monotonic_seconds() - first_buffered_ >= options_.flush_seconds) flush();
   }
 
@@ -359,6 +455,8 @@ class Master {
     while (!queue_.empty() && !check_drain()) {
       const size_t i = queue_.top();
       queue_.pop();
+      // Fork only while the flusher thread is idle (it holds no lock a child could inherit mid-use).
+      if (options_.isolate) flusher_.wait_idle();
       TaskProcess process(state_.task_with_spec(i), executor, context, options_.task_timeout, options_.isolate);
       std::optional<TaskResult> r;
       while (!(r = process.poll(50))) {
@@ -453,6 +551,7 @@ class Master {
   Journal journal_;
   CampaignState state_;
   BatchStore store_;
+  Flusher flusher_;  // after the store and journal it writes to: destroyed (joined) first
   StatusStream status_;
   ProgressLine progress_;
   std::priority_queue<size_t, std::vector<size_t>, Compare> queue_;
@@ -563,7 +662,12 @@ int run_campaign(const std::string& dir, const RunOptions& options) {
   if (!launched_by_mpi()) return Master(dir, options, 0).run();
 
   int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SINGLE, &provided);
+  // FUNNELED: the master runs a flusher thread, but only the main thread calls MPI.
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    throw Error("campaign run", "the MPI library does not support MPI_THREAD_FUNNELED");
+  }
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
