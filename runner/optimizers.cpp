@@ -41,53 +41,88 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<torch::Tensor> p, double lr, double momentum, bool nesterov)
       : Optimizer(std::move(p), lr), momentum_(momentum), nesterov_(nesterov), m_(zeros_like_all(params_)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      m_[i].copy_(-g * lr_ + m_[i] * momentum_);
-      if (nesterov_) params_[i].add_(-g * lr_ + m_[i] * momentum_);
-      else params_[i].add_(m_[i]);
-    }
-  }
 
  private:
+  void update(size_t i, const torch::Tensor& g) override {
+    m_[i].copy_(-g * lr_ + m_[i] * momentum_);
+    if (nesterov_) params_[i].add_(-g * lr_ + m_[i] * momentum_);
+    else params_[i].add_(m_[i]);
+  }
   double momentum_;
   bool nesterov_;
   std::vector<torch::Tensor> m_;
 };
+
+// Keras' Adam update of one tensor, written as one loop over the elements. For
+// the small models of the zoo the 12 tensor ops per parameter tensor (each a
+// dispatch and most an allocation) cost more than the arithmetic: a quarter of
+// a small FFNN's training time. Every operation is the one the tensor ops
+// perform, in the same precision and order (scalars rounded to the tensor's
+// type, as ATen does; no fused multiply-add), so the result is bit for bit that
+// of the tensor ops in Adam::update (tests/runner/test_losses_optimizers.cpp).
+template <typename T>
+void adam_update_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, int64_t n,
+                      double one_minus_beta_1, double one_minus_beta_2, double alpha, double epsilon) {
+  const T w1 = static_cast<T>(one_minus_beta_1), w2 = static_cast<T>(one_minus_beta_2);
+  const T a = static_cast<T>(alpha), e = static_cast<T>(epsilon);
+  for (int64_t i = 0; i < n; ++i) {
+    const T gi = g[i];
+    const T mi = m[i] + (gi - m[i]) * w1;
+    const T vi = v[i] + (gi * gi - v[i]) * w2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - (mi * a) / (std::sqrt(vi) + e);
+  }
+}
+
+bool loop_applies(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor& m, const torch::Tensor& v) {
+  const auto type = p.scalar_type();
+  if (type != torch::kFloat32 && type != torch::kFloat64) return false;
+  for (const torch::Tensor* t : {&p, &g, &m, &v})
+    if (!t->device().is_cpu() || t->scalar_type() != type || !t->is_contiguous() || t->numel() != p.numel())
+      return false;
+  return true;
+}
 
 class Adam : public Optimizer {
  public:
   Adam(std::vector<torch::Tensor> p, double lr, double beta_1, double beta_2, double epsilon, bool amsgrad)
       : Optimizer(std::move(p), lr), beta_1_(beta_1), beta_2_(beta_2), epsilon_(epsilon), amsgrad_(amsgrad),
         m_(zeros_like_all(params_)), v_(zeros_like_all(params_)), v_hat_(amsgrad ? zeros_like_all(params_) : std::vector<torch::Tensor>{}) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    const double local_step = double(++iterations_);
-    const double beta_1_power = std::pow(beta_1_, local_step), beta_2_power = std::pow(beta_2_, local_step);
-    const double alpha = lr_ * std::sqrt(1 - beta_2_power) / (1 - beta_1_power);
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      m_[i].add_((g - m_[i]) * (1 - beta_1_));
-      v_[i].add_((g.square() - v_[i]) * (1 - beta_2_));
-      torch::Tensor v = v_[i];
-      if (amsgrad_) {
-        v_hat_[i].copy_(torch::maximum(v_hat_[i], v_[i]));
-        v = v_hat_[i];
-      }
-      params_[i].sub_((m_[i] * alpha) / (v.sqrt() + epsilon_));
-    }
-  }
+  void set_use_loop(bool on) { use_loop_ = on; }
 
  private:
+  void prepare_step() override {
+    const double local_step = double(++iterations_);
+    const double beta_1_power = std::pow(beta_1_, local_step), beta_2_power = std::pow(beta_2_, local_step);
+    alpha_ = lr_ * std::sqrt(1 - beta_2_power) / (1 - beta_1_power);
+  }
+  void update(size_t i, const torch::Tensor& g) override {
+    if (!amsgrad_ && use_loop_ && loop_applies(params_[i], g, m_[i], v_[i])) {
+      if (g.scalar_type() == torch::kFloat32)
+        adam_update_loop(params_[i].data_ptr<float>(), g.data_ptr<float>(), m_[i].data_ptr<float>(),
+                         v_[i].data_ptr<float>(), g.numel(), 1 - beta_1_, 1 - beta_2_, alpha_, epsilon_);
+      else
+        adam_update_loop(params_[i].data_ptr<double>(), g.data_ptr<double>(), m_[i].data_ptr<double>(),
+                         v_[i].data_ptr<double>(), g.numel(), 1 - beta_1_, 1 - beta_2_, alpha_, epsilon_);
+      return;
+    }
+    // keras/optimizers/adam.py, op by op.
+    m_[i].add_((g - m_[i]) * (1 - beta_1_));
+    v_[i].add_((g.square() - v_[i]) * (1 - beta_2_));
+    torch::Tensor v = v_[i];
+    if (amsgrad_) {
+      v_hat_[i].copy_(torch::maximum(v_hat_[i], v_[i]));
+      v = v_hat_[i];
+    }
+    params_[i].sub_((m_[i] * alpha_) / (v.sqrt() + epsilon_));
+  }
+
   double beta_1_, beta_2_, epsilon_;
   bool amsgrad_;
+  bool use_loop_ = true;
   int64_t iterations_ = 0;
+  double alpha_ = 0;  // this step's bias-corrected learning rate
   std::vector<torch::Tensor> m_, v_, v_hat_;
 };
 
@@ -96,22 +131,17 @@ class Adamax : public Optimizer {
   Adamax(std::vector<torch::Tensor> p, double lr, double beta_1, double beta_2, double epsilon)
       : Optimizer(std::move(p), lr), beta_1_(beta_1), beta_2_(beta_2), epsilon_(epsilon),
         m_(zeros_like_all(params_)), u_(zeros_like_all(params_)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    const double beta_1_power = std::pow(beta_1_, double(++iterations_));
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      m_[i].add_((g - m_[i]) * (1 - beta_1_));
-      u_[i].copy_(torch::maximum(beta_2_ * u_[i], g.abs()));
-      params_[i].sub_((lr_ * m_[i]) / ((1 - beta_1_power) * (u_[i] + epsilon_)));
-    }
-  }
 
  private:
+  void prepare_step() override { beta_1_power_ = std::pow(beta_1_, double(++iterations_)); }
+  void update(size_t i, const torch::Tensor& g) override {
+    m_[i].add_((g - m_[i]) * (1 - beta_1_));
+    u_[i].copy_(torch::maximum(beta_2_ * u_[i], g.abs()));
+    params_[i].sub_((lr_ * m_[i]) / ((1 - beta_1_power_) * (u_[i] + epsilon_)));
+  }
   double beta_1_, beta_2_, epsilon_;
   int64_t iterations_ = 0;
+  double beta_1_power_ = 1;
   std::vector<torch::Tensor> m_, u_;
 };
 
@@ -122,32 +152,31 @@ class Nadam : public Optimizer {
   Nadam(std::vector<torch::Tensor> p, double lr, double beta_1, double beta_2, double epsilon)
       : Optimizer(std::move(p), lr), beta_1_(beta_1), beta_2_(beta_2), epsilon_(epsilon),
         m_(zeros_like_all(params_)), v_(zeros_like_all(params_)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
+
+ private:
+  void prepare_step() override {
     const double local_step = double(iterations_ + 1), next_step = double(iterations_ + 2);
     ++iterations_;
     const double decay = 0.96;
-    const double u_t = beta_1_ * (1.0 - 0.5 * std::pow(decay, local_step));
+    u_t_ = beta_1_ * (1.0 - 0.5 * std::pow(decay, local_step));
     const double u_t_1 = beta_1_ * (1.0 - 0.5 * std::pow(decay, next_step));
-    u_product_ *= u_t;
-    const double u_product_t = u_product_, u_product_t_1 = u_product_ * u_t_1;
-    const double beta_2_power = std::pow(beta_2_, local_step);
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      m_[i].add_((g - m_[i]) * (1 - beta_1_));
-      v_[i].add_((g.square() - v_[i]) * (1 - beta_2_));
-      torch::Tensor m_hat = u_t_1 * m_[i] / (1 - u_product_t_1) + (1 - u_t) * g / (1 - u_product_t);
-      torch::Tensor v_hat = v_[i] / (1 - beta_2_power);
-      params_[i].sub_((m_hat * lr_) / (v_hat.sqrt() + epsilon_));
-    }
+    u_product_ *= u_t_;
+    u_product_t_ = u_product_;
+    u_product_t_1_ = u_product_ * u_t_1;
+    u_t_1_ = u_t_1;
+    beta_2_power_ = std::pow(beta_2_, local_step);
   }
-
- private:
+  void update(size_t i, const torch::Tensor& g) override {
+    m_[i].add_((g - m_[i]) * (1 - beta_1_));
+    v_[i].add_((g.square() - v_[i]) * (1 - beta_2_));
+    torch::Tensor m_hat = u_t_1_ * m_[i] / (1 - u_product_t_1_) + (1 - u_t_) * g / (1 - u_product_t_);
+    torch::Tensor v_hat = v_[i] / (1 - beta_2_power_);
+    params_[i].sub_((m_hat * lr_) / (v_hat.sqrt() + epsilon_));
+  }
   double beta_1_, beta_2_, epsilon_;
   double u_product_ = 1.0;
   int64_t iterations_ = 0;
+  double u_t_ = 0, u_t_1_ = 0, u_product_t_ = 1, u_product_t_1_ = 1, beta_2_power_ = 1;  // this step's
   std::vector<torch::Tensor> m_, v_;
 };
 
@@ -156,31 +185,25 @@ class RMSprop : public Optimizer {
   RMSprop(std::vector<torch::Tensor> p, double lr, double rho, double momentum, double epsilon, bool centered)
       : Optimizer(std::move(p), lr), rho_(rho), momentum_(momentum), epsilon_(epsilon), centered_(centered),
         velocity_(zeros_like_all(params_)), momentums_(zeros_like_all(params_)), average_grad_(zeros_like_all(params_)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      velocity_[i].copy_(rho_ * velocity_[i] + (1 - rho_) * g.square());
-      torch::Tensor denominator;
-      if (centered_) {
-        average_grad_[i].copy_(rho_ * average_grad_[i] + (1 - rho_) * g);
-        denominator = velocity_[i] - average_grad_[i].square() + epsilon_;
-      } else {
-        denominator = velocity_[i] + epsilon_;
-      }
-      torch::Tensor increment = g * lr_ * torch::rsqrt(denominator);
-      if (momentum_ > 0) {
-        momentums_[i].copy_(momentum_ * momentums_[i] + increment);
-        params_[i].sub_(momentums_[i]);
-      } else {
-        params_[i].sub_(increment);
-      }
-    }
-  }
 
  private:
+  void update(size_t i, const torch::Tensor& g) override {
+    velocity_[i].copy_(rho_ * velocity_[i] + (1 - rho_) * g.square());
+    torch::Tensor denominator;
+    if (centered_) {
+      average_grad_[i].copy_(rho_ * average_grad_[i] + (1 - rho_) * g);
+      denominator = velocity_[i] - average_grad_[i].square() + epsilon_;
+    } else {
+      denominator = velocity_[i] + epsilon_;
+    }
+    torch::Tensor increment = g * lr_ * torch::rsqrt(denominator);
+    if (momentum_ > 0) {
+      momentums_[i].copy_(momentum_ * momentums_[i] + increment);
+      params_[i].sub_(momentums_[i]);
+    } else {
+      params_[i].sub_(increment);
+    }
+  }
   double rho_, momentum_, epsilon_;
   bool centered_;
   std::vector<torch::Tensor> velocity_, momentums_, average_grad_;
@@ -190,18 +213,12 @@ class Adagrad : public Optimizer {
  public:
   Adagrad(std::vector<torch::Tensor> p, double lr, double initial_accumulator, double epsilon)
       : Optimizer(std::move(p), lr), epsilon_(epsilon), accumulators_(zeros_like_all(params_, initial_accumulator)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      accumulators_[i].add_(g * g);
-      params_[i].sub_(lr_ * g / torch::sqrt(accumulators_[i] + epsilon_));
-    }
-  }
 
  private:
+  void update(size_t i, const torch::Tensor& g) override {
+    accumulators_[i].add_(g * g);
+    params_[i].sub_(lr_ * g / torch::sqrt(accumulators_[i] + epsilon_));
+  }
   double epsilon_;
   std::vector<torch::Tensor> accumulators_;
 };
@@ -211,26 +228,36 @@ class Adadelta : public Optimizer {
   Adadelta(std::vector<torch::Tensor> p, double lr, double rho, double epsilon)
       : Optimizer(std::move(p), lr), rho_(rho), epsilon_(epsilon), accumulated_grad_(zeros_like_all(params_)),
         accumulated_delta_(zeros_like_all(params_)) {}
-  void step() override {
-    torch::NoGradGuard no_grad;
-    clip_gradients();
-    auto rms = [&](const torch::Tensor& x) { return torch::sqrt(x + epsilon_); };
-    for (size_t i = 0; i < params_.size(); ++i) {
-      const torch::Tensor& g = params_[i].grad();
-      if (!g.defined()) continue;
-      accumulated_grad_[i].copy_(rho_ * accumulated_grad_[i] + (1 - rho_) * g * g);
-      torch::Tensor delta = -rms(accumulated_delta_[i]) * g / rms(accumulated_grad_[i]);
-      accumulated_delta_[i].copy_(rho_ * accumulated_delta_[i] + (1 - rho_) * delta * delta);
-      params_[i].add_(lr_ * delta);
-    }
-  }
 
  private:
+  void update(size_t i, const torch::Tensor& g) override {
+    auto rms = [&](const torch::Tensor& x) { return torch::sqrt(x + epsilon_); };
+    accumulated_grad_[i].copy_(rho_ * accumulated_grad_[i] + (1 - rho_) * g * g);
+    torch::Tensor delta = -rms(accumulated_delta_[i]) * g / rms(accumulated_grad_[i]);
+    accumulated_delta_[i].copy_(rho_ * accumulated_delta_[i] + (1 - rho_) * delta * delta);
+    params_[i].add_(lr_ * delta);
+  }
   double rho_, epsilon_;
   std::vector<torch::Tensor> accumulated_grad_, accumulated_delta_;
 };
 
 }  // namespace
+
+bool set_adam_element_loop(Optimizer& optimizer, bool on) {
+  auto* adam = dynamic_cast<Adam*>(&optimizer);
+  if (adam) adam->set_use_loop(on);
+  return adam != nullptr;
+}
+
+void Optimizer::step() {
+  torch::NoGradGuard no_grad;
+  clip_gradients();
+  prepare_step();
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const torch::Tensor& g = params_[i].grad();
+    if (g.defined()) update(i, g);  // Keras skips variables without a gradient
+  }
+}
 
 void Optimizer::zero_grad() {
   for (auto& p : params_) {
