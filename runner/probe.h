@@ -10,6 +10,7 @@
 // the module mode), and must not rescale the learning rate.
 #include <torch/torch.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -127,6 +128,42 @@ void for_each_pair(const torch::Tensor& a, const torch::Tensor& b, F&& f) {
     const double* q = y.data_ptr<double>();
     for (int64_t i = 0, n = x.numel(); i < n; ++i) f(p[i], q[i]);
   }
+}
+
+// Sums of N per-element terms, `terms(x)` returning std::array<double, N>,
+// over 8 interleaved partial sums (element i goes to lane i mod 8) that are
+// added in lane order at the end. One accumulator per term would make every
+// addition wait for the previous one (~4 cycles); eight independent chains
+// keep the adder busy, so the scan runs several times faster, and the result is
+// still a fixed function of the data. Used for the large scans (activations of
+// a whole probe batch); small ones keep the plain loops above.
+template <size_t N, typename F>
+std::array<double, N> lane_sums(const torch::Tensor& t, F&& terms) {
+  constexpr int64_t kLanes = 8;
+  double acc[N][kLanes] = {};
+  auto run = [&](const auto* p, int64_t n) {
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int64_t j = 0; j < kLanes; ++j) {
+        const std::array<double, N> v = terms(static_cast<double>(p[i + j]));
+        for (size_t k = 0; k < N; ++k) acc[k][j] += v[k];
+      }
+    for (; i < n; ++i) {
+      const std::array<double, N> v = terms(static_cast<double>(p[i]));
+      for (size_t k = 0; k < N; ++k) acc[k][i % kLanes] += v[k];
+    }
+  };
+  if (t.scalar_type() == torch::kFloat32) {
+    const torch::Tensor c = t.contiguous();
+    run(c.data_ptr<float>(), c.numel());
+  } else {
+    const torch::Tensor c = t.to(torch::kFloat64).contiguous();
+    run(c.data_ptr<double>(), c.numel());
+  }
+  std::array<double, N> out{};
+  for (size_t k = 0; k < N; ++k)
+    for (int64_t j = 0; j < kLanes; ++j) out[k] += acc[k][j];
+  return out;
 }
 
 // ---- registry ---------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -106,9 +107,36 @@ ElementStats scan(const torch::Tensor& t) {
 // Population std (ddof = 0) around a known mean: a second pass, as numpy does.
 double population_std(const torch::Tensor& t, double mean_value, double n) {
   if (n == 0) return std::nan("");
-  double ss = 0;
-  for_each_value(t, [&](double x) { ss += (x - mean_value) * (x - mean_value); });
+  const double ss = lane_sums<1>(t, [mean_value](double x) {
+    return std::array<double, 1>{(x - mean_value) * (x - mean_value)};
+  })[0];
   return std::sqrt(ss / n);
+}
+// Element loops for tensors of one floating type, both contiguous and of the
+// same size; false (nothing done) otherwise, and the caller uses ATen.
+bool same_layout(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto type = a.scalar_type();
+  return (type == torch::kFloat32 || type == torch::kFloat64) && b.scalar_type() == type && a.device().is_cpu() &&
+         b.device().is_cpu() && a.is_contiguous() && b.is_contiguous() && a.numel() == b.numel();
+}
+template <typename T>
+void add_elements(T* __restrict sum, const T* __restrict x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) sum[i] += x[i];
+}
+bool accumulate(torch::Tensor& sum, const torch::Tensor& x) {
+  if (!same_layout(sum, x)) return false;
+  if (x.scalar_type() == torch::kFloat32) add_elements(sum.data_ptr<float>(), x.data_ptr<float>(), x.numel());
+  else add_elements(sum.data_ptr<double>(), x.data_ptr<double>(), x.numel());
+  return true;
+}
+bool copy_into(torch::Tensor& target, const torch::Tensor& x) {
+  if (!same_layout(target, x) || target.sizes() != x.sizes()) return false;
+  std::memcpy(target.data_ptr(), x.data_ptr(), static_cast<size_t>(x.numel()) * x.element_size());
+  return true;
+}
+// buffer = a copy of x, reusing buffer's memory when it fits.
+void keep_copy(torch::Tensor& buffer, const torch::Tensor& x) {
+  if (!buffer.defined() || !copy_into(buffer, x)) buffer = x.detach().clone();
 }
 template <typename Pred>
 double count_if(const torch::Tensor& t, Pred pred) {
@@ -177,24 +205,42 @@ class OptimizerProbe : public Probe {
     wall_start_ = std::chrono::steady_clock::now();
     cpu_start_ = process_cpu_seconds();
     const size_t n = ctx.params.size();
-    grad_sum_.assign(n, torch::Tensor());
-    grad_first_.assign(n, torch::Tensor());
-    grad_last_.assign(n, torch::Tensor());
+    // Buffers live across epochs (refilled in place); the flags say what this epoch filled.
+    grad_sum_.resize(n);
+    grad_first_.resize(n);
+    grad_last_.resize(n);
+    weights_at_begin_.resize(n);
+    sum_seen_.assign(n, 0);
+    first_seen_.assign(n, 0);
+    last_seen_.assign(n, 0);
     steps_ = 0;
     torch::NoGradGuard no_grad;
-    weights_at_begin_.clear();
-    for (const auto& p : ctx.params) weights_at_begin_.push_back(p.detach().clone());
+    for (size_t i = 0; i < n; ++i) keep_copy(weights_at_begin_[i], ctx.params[i]);
   }
 
+  // Runs every training step, so it avoids per-tensor ATen calls where it can
+  // (for a small model they cost as much as the step's own update): sums and
+  // copies go through element loops into buffers kept across epochs. The sums
+  // round exactly as Tensor::add_ would.
   void on_step(ProbeContext& ctx, int64_t step, bool last) override {
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < ctx.params.size(); ++i) {
       const torch::Tensor& g = ctx.params[i].grad();
       if (!g.defined()) continue;
-      if (grad_sum_[i].defined()) grad_sum_[i].add_(g);
-      else grad_sum_[i] = g.detach().clone();
-      if (steps_ == 0) grad_first_[i] = g.detach().clone();
-      if (last) grad_last_[i] = g.detach().clone();
+      if (!sum_seen_[i]) {
+        keep_copy(grad_sum_[i], g);
+        sum_seen_[i] = 1;
+      } else if (!accumulate(grad_sum_[i], g)) {
+        grad_sum_[i].add_(g);
+      }
+      if (steps_ == 0) {
+        keep_copy(grad_first_[i], g);
+        first_seen_[i] = 1;
+      }
+      if (last) {
+        keep_copy(grad_last_[i], g);
+        last_seen_[i] = 1;
+      }
     }
     ++steps_;
   }
@@ -251,13 +297,10 @@ class OptimizerProbe : public Probe {
       // activation: sigmoid(x) outside [σ(-5), σ(5)], |tanh(x)| >= tanh(5).
       const double hi = act == "sigmoid" ? 1.0 / (1.0 + std::exp(-kSaturationBound)) : std::tanh(kSaturationBound);
       const double lo = act == "sigmoid" ? 1.0 - hi : -hi;
-      double n = 0, sum = 0, nonpositive = 0, beyond_bound = 0, pre_saturated = 0;
-      for_each_value(out, [&](double x) {
-        n += 1;
-        sum += x;
-        nonpositive += x <= 0 ? 1 : 0;
-        beyond_bound += std::fabs(x) >= kSaturationBound ? 1 : 0;
-        pre_saturated += (x >= hi || x <= lo) ? 1 : 0;
+      const double n = static_cast<double>(out.numel());
+      const auto [sum, nonpositive, beyond_bound, pre_saturated] = lane_sums<4>(out, [hi, lo](double x) {
+        return std::array<double, 4>{x, x <= 0 ? 1.0 : 0.0, std::fabs(x) >= kSaturationBound ? 1.0 : 0.0,
+                                     (x >= hi || x <= lo) ? 1.0 : 0.0};
       });
       const double m = n > 0 ? sum / n : std::nan("");
       const double sd = population_std(out, m, n);
@@ -302,9 +345,9 @@ class OptimizerProbe : public Probe {
       layer_wsum[l] += p_sum;
       layer_wnumel[l] += static_cast<double>(p.numel());
       layer_unchanged[l] += unchanged;
-      if (grad_sum_[i].defined() && steps_ > 0)
+      if (sum_seen_[i] && steps_ > 0)
         mean_norms.push_back(std::sqrt(scan(grad_sum_[i]).sum_sq) / static_cast<double>(steps_));
-      if (grad_first_[i].defined() && grad_first_[i].numel() > 0) {
+      if (first_seen_[i] && grad_first_[i].numel() > 0) {
         const ElementStats st = scan(grad_first_[i]);
         first_any = true;
         first_abs_sum += st.abs_sum;
@@ -313,7 +356,7 @@ class OptimizerProbe : public Probe {
         first_numel += st.n;
         first_nan += st.nan;
       }
-      if (grad_last_[i].defined()) {
+      if (last_seen_[i]) {
         const ElementStats st = scan(grad_last_[i]);
         if (st.n > 0) {
           last_means.push_back(st.mean());
@@ -403,6 +446,7 @@ class OptimizerProbe : public Probe {
   std::chrono::steady_clock::time_point wall_start_;
   double cpu_start_ = 0;
   std::vector<torch::Tensor> grad_sum_, grad_first_, grad_last_, weights_at_begin_;
+  std::vector<char> sum_seen_, first_seen_, last_seen_;  // per tensor: this epoch's steps (first, last) had a gradient
   int64_t steps_ = 0;
   double previous_train_loss_ = 0;
   bool epoch_seen_ = false;
