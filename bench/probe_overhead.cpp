@@ -80,7 +80,7 @@ double python_run(const std::string& script, const std::string& scale) {
 int main(int argc, char** argv) {
   CLI::App app{"probe overhead of dynfault's CF/OF probes, and the speed against a python3-torch reference"};
   std::string ffnn = "31556268", rnn = "52782432", cnn = "50079585", zoo_dir, python_script, scale_name = "reduced";
-  int repeats = 3;
+  int repeats = 3, max_epochs = 0;
   ProbeSettings settings;
   uint64_t seed = 7;
   app.add_option("--ffnn", ffnn, "FFNN program");
@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "Runs per configuration (medians are reported)");
   app.add_option("--scale", scale_name, "Scale of the runs (default reduced)");
   app.add_option("--seed", seed, "Run seed");
+  app.add_option("--max-epochs", max_epochs,
+                 "Train at most this many epochs (0: the program's; the probes' cost is per epoch, so the ratios "
+                 "barely depend on it: a way to bench full-scale data quickly)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--zoo", zoo_dir, "Program zoo (default: the built-in programs/)");
   app.add_option("--probe-batch", settings.probe_batch, "CF/OF probe batch size (default: RunRequest's)");
   app.add_option("--hvp-vectors", settings.hvp_vectors, "Rademacher vectors per CF measurement (default: RunRequest's)");
@@ -101,12 +105,14 @@ int main(int argc, char** argv) {
     const std::vector<std::string> configs = {"none", "cf", "of", "cf,of"};
 
     std::cout << "probe overhead: median wall seconds of " << repeats << " interleaved runs, scale " << scale_name
+              << (max_epochs > 0 ? " (at most " + std::to_string(max_epochs) + " epochs)" : std::string())
               << ", 1 thread, probe batch " << settings.probe_batch << ", " << settings.hvp_vectors
               << " HVP vectors; ratio = configuration / none (target CF, OF <= 1.10)\n";
     std::cout << std::left << std::setw(10) << "program" << std::setw(6) << "arch" << std::right << std::setw(10)
               << "none s" << std::setw(10) << "cf" << std::setw(10) << "of" << std::setw(10) << "cf,of" << "\n";
     for (const auto& id : {ffnn, rnn, cnn}) {
-      const ProgramSpec spec = zoo.load(id);
+      ProgramSpec spec = zoo.load(id);
+      if (max_epochs > 0) spec.epochs = std::min(spec.epochs, max_epochs);
       timed_run(request_for(spec, "cf,of", scale, seed, settings));  // warm-up: first-touch allocations, lazy init
       std::vector<std::vector<double>> times(configs.size());
       for (int r = 0; r < repeats; ++r)
