@@ -14,6 +14,25 @@ std::string architecture_gate(const ProgramSpec& spec, const std::vector<Archite
   return "applies to " + joined(names) + " programs; this one is " + to_string(spec.architecture);
 }
 
+const std::vector<std::string>& non_linear_activations() {
+  static const std::vector<std::string> names = {"elu",  "softmax", "selu",    "softplus",     "softsign",
+                                                 "relu", "tanh",    "sigmoid", "hard_sigmoid", "exponential"};
+  return names;
+}
+
+void use_activation_values(LayerRule& rule) {
+  rule.value_key = "activation";
+  rule.catalogue = [](const ProgramSpec&, size_t) {
+    std::vector<Json> v;
+    for (const auto& a : non_linear_activations()) v.emplace_back(a);
+    return v;
+  };
+  rule.read_value = [](const Params& p, const ProgramSpec&, size_t) {
+    return Json(p.text("activation", non_linear_activations()));
+  };
+  rule.write = [](ProgramSpec& s, size_t i, const Json& v) { acted_config(s.layers[i])["activation"] = v; };
+}
+
 LayerOperator::LayerOperator(LayerRule rule) : rule_(std::move(rule)) {
   const bool valued = !rule_.value_key.empty();
   if (!rule_.not_target || !rule_.write || rule_.no_target_reason.empty() ||

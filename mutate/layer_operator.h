@@ -47,6 +47,12 @@ class LayerOperator : public Operator {
   LayerRule rule_;
 };
 
+// The value half of the activation operators (add_ and change_activation_function):
+// value_key "activation", DeepCrime's 11 Keras activations minus `linear` as the
+// catalogue, written into the layer's (acted) config.
+const std::vector<std::string>& non_linear_activations();
+void use_activation_values(LayerRule& rule);
+
 // "applies to CNN, RNN programs; this one is FFNN", or "" when `spec` fits.
 std::string architecture_gate(const ProgramSpec& spec, const std::vector<Architecture>& allowed);
 

@@ -238,6 +238,11 @@ torch::Tensor Regularizer::penalty(const torch::Tensor& w) const {
   return p;
 }
 
+void Regularizer::add_to(torch::Tensor& total, const torch::Tensor& w) const {
+  if (!active() || !w.defined()) return;
+  total = total.defined() ? total + penalty(w) : penalty(w);
+}
+
 Regularizer regularizer_from(const Json& cfg, const char* key) {
   Regularizer r;
   if (!cfg.contains(key) || cfg[key].is_null()) return r;
@@ -302,8 +307,8 @@ class Dense : public WeightedLayer {
   }
   torch::Tensor regularization() override {
     torch::Tensor r;
-    if (kernel_reg_.active()) r = kernel_reg_.penalty(kernel_);
-    if (use_bias_ && bias_reg_.active()) r = r.defined() ? r + bias_reg_.penalty(bias_) : bias_reg_.penalty(bias_);
+    kernel_reg_.add_to(r, kernel_);
+    if (use_bias_) bias_reg_.add_to(r, bias_);
     return r;
   }
 
@@ -523,8 +528,8 @@ class Conv : public WeightedLayer {
   }
   torch::Tensor regularization() override {
     torch::Tensor r;
-    if (kernel_reg_.active()) r = kernel_reg_.penalty(kernel_);
-    if (use_bias_ && bias_reg_.active()) r = r.defined() ? r + bias_reg_.penalty(bias_) : bias_reg_.penalty(bias_);
+    kernel_reg_.add_to(r, kernel_);
+    if (use_bias_) bias_reg_.add_to(r, bias_);
     return r;
   }
 
@@ -657,8 +662,8 @@ class BatchNormalization : public WeightedLayer {
   }
   torch::Tensor regularization() override {
     torch::Tensor r;
-    if (scale_ && gamma_reg_.active()) r = gamma_reg_.penalty(gamma_);
-    if (center_ && beta_reg_.active()) r = r.defined() ? r + beta_reg_.penalty(beta_) : beta_reg_.penalty(beta_);
+    if (scale_) gamma_reg_.add_to(r, gamma_);
+    if (center_) beta_reg_.add_to(r, beta_);
     return r;
   }
 

@@ -39,6 +39,8 @@ struct Regularizer {
   double l1 = 0, l2 = 0;
   bool active() const { return l1 > 0 || l2 > 0; }
   torch::Tensor penalty(const torch::Tensor& w) const;  // l1*sum|w| + l2*sum(w^2)
+  // total += penalty(w) when active and w exists (an undefined total is 0).
+  void add_to(torch::Tensor& total, const torch::Tensor& w) const;
 };
 Regularizer regularizer_from(const Json& config, const char* key);
 

@@ -107,13 +107,9 @@ class Recurrent : public Layer {
 
   torch::Tensor regularization() override {
     torch::Tensor r;
-    auto add = [&](const Regularizer& reg, const torch::Tensor& w) {
-      if (!reg.active() || !w.defined()) return;
-      r = r.defined() ? r + reg.penalty(w) : reg.penalty(w);
-    };
-    add(kernel_reg_, kernel_);
-    add(recurrent_reg_, recurrent_kernel_);
-    add(bias_reg_, bias_);
+    kernel_reg_.add_to(r, kernel_);
+    recurrent_reg_.add_to(r, recurrent_kernel_);
+    bias_reg_.add_to(r, bias_);
     return r;
   }
 

@@ -6,17 +6,13 @@
 #include "mutate/layer_operator.h"
 
 namespace dynfault::mutate {
-namespace {
-const std::vector<std::string> kNonLinear = {"elu",  "softmax", "selu",         "softplus",   "softsign",
-                                             "relu", "tanh",    "sigmoid",      "hard_sigmoid", "exponential"};
-}
 
 DYNFAULT_OPERATOR(change_activation_function) {
   LayerRule r;
   r.info = {"change_activation_function", "ACH", FaultCategory::Activation, SearchKind::Exhaustive,
             "activation of one layer (non-linear -> another non-linear)",
             "elu, softmax, selu, softplus, softsign, relu, tanh, sigmoid, hard_sigmoid, exponential"};
-  r.value_key = "activation";
+  use_activation_values(r);
   r.no_target_reason = "no layer has a non-linear activation";
   r.not_target = [](const ProgramSpec& s, size_t i) -> std::string {
     const std::string a = effective_activation(s.layers[i]);
@@ -25,13 +21,6 @@ DYNFAULT_OPERATOR(change_activation_function) {
     return "";
   };
   r.current = [](const ProgramSpec& s, size_t i) { return Json(effective_activation(s.layers[i])); };
-  r.catalogue = [](const ProgramSpec&, size_t) {
-    std::vector<Json> v;
-    for (const auto& a : kNonLinear) v.emplace_back(a);
-    return v;
-  };
-  r.read_value = [](const Params& p, const ProgramSpec&, size_t) { return Json(p.text("activation", kNonLinear)); };
-  r.write = [](ProgramSpec& s, size_t i, const Json& v) { acted_config(s.layers[i])["activation"] = v; };
   return std::make_unique<LayerOperator>(std::move(r));
 }
 

@@ -21,6 +21,7 @@
 #include "core/atomic_file.h"
 #include "core/corpus.h"
 #include "helpers.h"
+#include "tests/support/child_process.h"
 #include "runner/campaign/journal.h"
 #include "runner/campaign/plan.h"
 #include "runner/campaign/run.h"
@@ -33,58 +34,8 @@ using campaign_test::zoo;
 
 namespace {
 
-// ---- processes: everything we start runs in its own process group, which we kill by id at the end.
-class Launched {
- public:
-  Launched(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-           const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-  }
-  ~Launched() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGKILL);
-      if (!reaped_) ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-
-  // Exit code, or 128 + signal; -1 on timeout (then the group is killed).
-  int wait(double timeout_seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-    for (;;) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        reaped_ = true;
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-};
+// Everything we start runs in its own process group, killed at the end.
+using Launched = dynfault_test::ChildProcess;
 
 // PID of MPI rank `rank` among mpirun's children (the ranks' forked task
 // children carry the same environment but have the rank as parent).
