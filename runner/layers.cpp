@@ -243,6 +243,14 @@ void Regularizer::add_to(torch::Tensor& total, const torch::Tensor& w) const {
   total = total.defined() ? total + penalty(w) : penalty(w);
 }
 
+torch::Tensor kernel_bias_penalty(const Regularizer& kernel_reg, const torch::Tensor& kernel,
+                                  const Regularizer& bias_reg, const torch::Tensor& bias) {
+  torch::Tensor r;
+  kernel_reg.add_to(r, kernel);
+  bias_reg.add_to(r, bias);
+  return r;
+}
+
 Regularizer regularizer_from(const Json& cfg, const char* key) {
   Regularizer r;
   if (!cfg.contains(key) || cfg[key].is_null()) return r;
@@ -306,10 +314,7 @@ class Dense : public WeightedLayer {
     return activate(activation_, y);
   }
   torch::Tensor regularization() override {
-    torch::Tensor r;
-    kernel_reg_.add_to(r, kernel_);
-    if (use_bias_) bias_reg_.add_to(r, bias_);
-    return r;
+    return kernel_bias_penalty(kernel_reg_, kernel_, bias_reg_, use_bias_ ? bias_ : torch::Tensor());
   }
 
  private:
@@ -527,10 +532,7 @@ class Conv : public WeightedLayer {
     return activate(activation_, y.contiguous());
   }
   torch::Tensor regularization() override {
-    torch::Tensor r;
-    kernel_reg_.add_to(r, kernel_);
-    if (use_bias_) bias_reg_.add_to(r, bias_);
-    return r;
+    return kernel_bias_penalty(kernel_reg_, kernel_, bias_reg_, use_bias_ ? bias_ : torch::Tensor());
   }
 
  private:

@@ -42,6 +42,9 @@ struct Regularizer {
   // total += penalty(w) when active and w exists (an undefined total is 0).
   void add_to(torch::Tensor& total, const torch::Tensor& w) const;
 };
+// Penalty of a kernel and an optional bias (undefined: none), as Dense and Conv have.
+torch::Tensor kernel_bias_penalty(const Regularizer& kernel_reg, const torch::Tensor& kernel,
+                                  const Regularizer& bias_reg, const torch::Tensor& bias);
 Regularizer regularizer_from(const Json& config, const char* key);
 
 // ---- config helpers with Keras-style error messages ----

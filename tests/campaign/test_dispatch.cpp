@@ -21,6 +21,7 @@
 using namespace dynfault;
 using namespace dynfault::campaign;
 using campaign_test::TempDir;
+using campaign_test::plan_into;
 using campaign_test::zoo;
 
 namespace {
@@ -34,17 +35,6 @@ class ScopedEnv {
   const char* name_;
 };
 
-void plan_into(const std::string& dir, int repeats = 3, int max_mutants = 3) {
-  CampaignSettings s;
-  s.programs = {"31556268", "44164749"};
-  s.selection = "list:test";
-  s.repeats = repeats;
-  s.probes = ProbeSet{false, true};
-  s.scale = Scale::Smoke;
-  s.max_mutants = max_mutants;
-  s.seed = 3;
-  write_campaign(dir, make_plan(s, zoo()), true);
-}
 
 RunOptions quiet_options() {
   RunOptions o;

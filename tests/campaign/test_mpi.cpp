@@ -30,6 +30,7 @@
 using namespace dynfault;
 using namespace dynfault::campaign;
 using campaign_test::TempDir;
+using campaign_test::plan_into;
 using campaign_test::zoo;
 
 namespace {
@@ -78,17 +79,6 @@ std::vector<std::string> mpirun(int ranks, const std::string& binary, const std:
   return argv;
 }
 
-void plan_into(const std::string& dir, int repeats = 3, int max_mutants = 3) {
-  CampaignSettings s;
-  s.programs = {"31556268", "44164749"};
-  s.selection = "list:test";
-  s.repeats = repeats;
-  s.probes = ProbeSet{false, true};
-  s.scale = Scale::Smoke;
-  s.max_mutants = max_mutants;
-  s.seed = 3;  // this seed's choice includes binary searches (settings scheduled at run time)
-  write_campaign(dir, make_plan(s, zoo()), true);
-}
 
 struct Corpus {
   std::map<std::string, Trace> traces;
