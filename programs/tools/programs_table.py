@@ -2,7 +2,7 @@
 """Regenerate docs/programs.md from programs/specs and programs/sets.
 
 Usage: /usr/bin/python3 programs/tools/programs_table.py   (from the repository root)
-The table is never edited by hand; tests/core/test_dataset.cpp checks it lists every spec.
+The table is never edited by hand; tests/programs/test_data.cpp checks it lists every spec.
 """
 import json
 import pathlib

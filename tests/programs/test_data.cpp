@@ -9,10 +9,10 @@
 #include <random>
 #include <set>
 
-#include "core/dataset.h"
 #include "core/error.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
+#include "programs/data/program_data.h"
 
 using namespace dynfault;
 
