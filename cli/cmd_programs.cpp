@@ -40,12 +40,12 @@ static Register programs_command("programs", "List and show the Stack Overflow p
   sub.require_subcommand(1);
   sub.add_option("--zoo", opts->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
   auto* l = sub.add_subcommand("list", "List programs of a set (default: all)");
-  l->add_option("--set", opts->set, "Set name (all, dynfault38, ...) or comma-separated ids");
+  l->add_option("--set", opts->set, "Set name (all, ffnn, rnn, cnn, dynfault38, ...) or comma-separated ids");
   l->callback([opts] { list(*opts); });
   auto* s = sub.add_subcommand("show", "Print one program spec as JSON");
   s->add_option("id", opts->id, "Stack Overflow id")->required();
   s->callback([opts] { show(*opts); });
-  auto* sets = sub.add_subcommand("sets", "List named program sets");
+  auto* sets = sub.add_subcommand("sets", "List program sets: computed (all, by architecture) and programs/sets/");
   sets->callback([opts] {
     for (const auto& n : open_zoo(opts->zoo).set_names()) std::cout << n << "\n";
   });

@@ -8,6 +8,8 @@
 namespace dynfault {
 
 enum class Architecture { FFNN, RNN, CNN };
+inline constexpr std::array<Architecture, 3> kAllArchitectures = {Architecture::FFNN, Architecture::RNN,
+                                                                  Architecture::CNN};
 
 // DeepCrime's seven non-data fault categories. The published Deep4ge traces use
 // the capitalised names "Hyperparameter", "Layer", "Loss", "Optimization"; we

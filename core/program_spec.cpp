@@ -1,6 +1,7 @@
 #include "core/program_spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -260,12 +261,29 @@ std::vector<std::string> ProgramZoo::ids() const {
   return out;
 }
 
+namespace {
+
+// "ffnn", "rnn", "cnn": the set of every spec with that architecture.
+std::string architecture_set(Architecture a) {
+  std::string name = to_string(a);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+}  // namespace
+
 std::vector<std::string> ProgramZoo::set_names() const {
   std::vector<std::string> out = {"all"};
+  for (Architecture a : kAllArchitectures) out.push_back(architecture_set(a));
   const fs::path sets = fs::path(root_) / "sets";
   if (fs::is_directory(sets))
     for (const auto& e : fs::directory_iterator(sets))
-      if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
+      if (e.path().extension() == ".json") {
+        const std::string name = e.path().stem().string();
+        if (contains(out, name))
+          throw Error(e.path().string(), "set '" + name + "' is computed from the specs; delete this file");
+        out.push_back(name);
+      }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -280,10 +298,18 @@ ProgramSpec ProgramZoo::load(const std::string& id) const {
 }
 
 std::vector<std::string> ProgramZoo::set(const std::string& name) const {
+  const std::vector<std::string> names = set_names();  // also rejects a file shadowing a computed set
   if (name == "all") return ids();
+  for (Architecture a : kAllArchitectures)
+    if (name == architecture_set(a)) {
+      std::vector<std::string> out;
+      for (const auto& id : ids())
+        if (load(id).architecture == a) out.push_back(id);
+      return out;
+    }
   const fs::path path = fs::path(root_) / "sets" / (name + ".json");
   if (!fs::is_regular_file(path))
-    throw Error(root_, "unknown program set '" + name + "' (known: " + joined(set_names()) + ")");
+    throw Error(root_, "unknown program set '" + name + "' (known: " + joined(names) + ")");
   Json j;
   try {
     j = Json::parse(read_text_file(path.string()));

@@ -79,6 +79,8 @@ Json to_json(const ProgramSpec& spec);
 ProgramSpec load_program_file(const std::string& path);
 
 // The program zoo: a directory with specs/<id>.json and sets/<name>.json.
+// Sets are computed ("all", and "ffnn", "rnn", "cnn" from each spec's
+// architecture) or curated lists in sets/; adding a program is one spec file.
 class ProgramZoo {
  public:
   explicit ProgramZoo(std::string root);
@@ -88,10 +90,11 @@ class ProgramZoo {
 
   const std::string& root() const { return root_; }
   std::vector<std::string> ids() const;       // all specs, sorted
-  std::vector<std::string> set_names() const; // named sets, sorted
+  std::vector<std::string> set_names() const; // computed and file sets, sorted
   bool has(const std::string& id) const;
   ProgramSpec load(const std::string& id) const;
-  // Ids of a named set ("all" = every spec). Unknown names throw.
+  // Ids of a named set, sorted for computed sets, in file order for curated ones.
+  // Unknown names, and a file in sets/ named like a computed set, throw.
   std::vector<std::string> set(const std::string& name) const;
   // "a,b,c" or a set name -> ids, validated.
   std::vector<std::string> resolve(const std::string& set_or_list) const;

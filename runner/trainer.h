@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "core/dataset.h"
+#include "programs/data/program_data.h"
 #include "core/trace.h"
 #include "runner/losses.h"
 #include "runner/model.h"

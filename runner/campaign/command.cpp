@@ -33,7 +33,7 @@ void add_plan_command(CLI::App& campaign) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* plan = campaign.add_subcommand("plan", "write a campaign directory: settings, task list, empty journal");
-  auto* set = plan->add_option("--set", o->set, "a named program set (programs/sets/<name>.json), or 'all'");
+  auto* set = plan->add_option("--set", o->set, "a program set: all, ffnn, rnn, cnn, or programs/sets/<name>.json");
   auto* programs = plan->add_option("--programs", o->programs, "comma-separated program ids");
   set->excludes(programs);
   plan->add_option("--repeats", o->repeats, "runs per original and per mutant setting (DeepCrime: 20)")

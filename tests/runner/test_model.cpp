@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "core/dataset.h"
+#include "programs/data/program_data.h"
 #include "core/error.h"
 #include "core/program_spec.h"
 #include "core/seed.h"

@@ -2,9 +2,9 @@
 // Deterministic synthetic data for the program zoo. Every seed program trains on
 // generated data (random tensors, simple laws, sklearn-style generators, tiny
 // hard-coded arrays); the spec's "data" object is a declarative recipe for it
-// (docs/program-spec.md#data). The generator uses its own bit-stable
-// transforms over std::mt19937_64, so the same spec and seed give the same
-// floats on every platform and standard library.
+// (docs/program-spec.md#data). One recipe family per file of programs/data/;
+// all draw from one bit-stable generator (rng.h), so the same spec and seed
+// give the same floats on every platform and standard library.
 #include <cstdint>
 #include <vector>
 
