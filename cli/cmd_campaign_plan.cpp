@@ -1,9 +1,9 @@
 // `dynfault campaign`: plan and status here (torch-free); `run` joins from
-// cmd_campaign_run.cpp when the binary links the runner (runner/campaign/command.h).
+// cmd_campaign_run.cpp when the binary links the runner (campaign/command.h).
 #include "cli/command.h"
-#include "runner/campaign/command.h"
+#include "campaign/command.h"
 #ifdef DYNFAULT_CAMPAIGN_WITH_COLLECT
-#include "runner/campaign/collect_bridge.h"
+#include "campaign/collect_bridge.h"
 #endif
 
 namespace {

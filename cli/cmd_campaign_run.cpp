@@ -2,8 +2,8 @@
 // with the LibTorch runner (runner/run.h). Registered here because only this
 // binary links LibTorch; the campaign machinery itself is torch-free.
 #include "core/program_spec.h"
-#include "runner/campaign/command.h"
-#include "runner/campaign/executor.h"
+#include "campaign/command.h"
+#include "campaign/executor.h"
 #include "runner/run.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include "core/seed.h"
 #include "mutate/kill.h"
 #include "mutate/mutant.h"
-#include "runner/campaign/decide.h"
+#include "campaign/decide.h"
 
 namespace dynfault::cli {
 

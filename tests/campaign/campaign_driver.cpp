@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
-#include "runner/campaign/command.h"
+#include "campaign/command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"campaign_driver: dynfault campaign with stand-in executors"};

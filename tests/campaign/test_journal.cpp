@@ -11,7 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

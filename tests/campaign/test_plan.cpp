@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/plan.h"
+#include "campaign/plan.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

@@ -1,4 +1,4 @@
-#include "runner/campaign/decide.h"
+#include "campaign/decide.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "mutate/kill.h"
 #include "mutate/search.h"
-#include "runner/campaign/mutants.h"
+#include "campaign/mutants.h"
 
 namespace dynfault::campaign {
 

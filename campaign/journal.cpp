@@ -1,4 +1,4 @@
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

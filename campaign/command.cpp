@@ -1,4 +1,4 @@
-#include "runner/campaign/command.h"
+#include "campaign/command.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -10,11 +10,11 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/program_spec.h"
-#include "runner/campaign/executor.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/run.h"
-#include "runner/campaign/state.h"
+#include "campaign/executor.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/run.h"
+#include "campaign/state.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
-#include "runner/campaign/state.h"
+#include "campaign/state.h"
 
 #include <algorithm>
 
 #include "core/error.h"
-#include "runner/campaign/decide.h"
+#include "campaign/decide.h"
 
 namespace dynfault::campaign {
 

@@ -9,7 +9,7 @@
 
 #include "core/program_spec.h"
 #include "core/trace.h"
-#include "runner/campaign/plan.h"
+#include "campaign/plan.h"
 
 namespace dynfault::campaign {
 

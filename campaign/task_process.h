@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "runner/campaign/executor.h"
-#include "runner/campaign/serialize.h"
+#include "campaign/executor.h"
+#include "campaign/serialize.h"
 
 namespace dynfault::campaign {
 

@@ -1,4 +1,4 @@
-#include "runner/campaign/task_process.h"
+#include "campaign/task_process.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "runner/campaign/run.h"
+#include "campaign/run.h"
 
 #include <fcntl.h>
 #include <mpi.h>
@@ -32,15 +32,15 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/program_spec.h"
-#include "runner/campaign/decide.h"
-#include "runner/campaign/executor.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/progress.h"
-#include "runner/campaign/serialize.h"
-#include "runner/campaign/state.h"
-#include "runner/campaign/store.h"
-#include "runner/campaign/task_process.h"
+#include "campaign/decide.h"
+#include "campaign/executor.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/progress.h"
+#include "campaign/serialize.h"
+#include "campaign/state.h"
+#include "campaign/store.h"
+#include "campaign/task_process.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;
