@@ -1,16 +1,18 @@
 #pragma once
-// The `dynfault campaign` command family. cli/cmd_campaign_plan.cpp registers
-// `campaign` with `plan` and `status`; files that can only be built with more
-// libraries (cli/cmd_campaign_run.cpp, which links the LibTorch runner) add
-// their sub-subcommands through ExtendCampaignCommand, so one `campaign`
-// command collects them all.
+// The `dynfault campaign` command family: CLI11 options over the campaign
+// library (campaign/). cli/cmd_campaign_plan.cpp registers `campaign` with
+// `plan` and `status`; files that can only be built with more libraries
+// (cli/cmd_campaign_run.cpp, which links the LibTorch runner) add their
+// sub-subcommands through ExtendCampaignCommand, so one `campaign` command
+// collects them all. Built as dynfault_campaign_commands, which the dynfault
+// binary and the torch-free tests/campaign/campaign_driver share.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
-namespace dynfault::campaign {
+namespace dynfault::cli {
 
 void add_plan_command(CLI::App& campaign);
 void add_status_command(CLI::App& campaign);
@@ -26,7 +28,4 @@ struct ExtendCampaignCommand {
   }
 };
 
-// `campaign status` as text (also used by tests).
-std::string status_text(const std::string& dir);
-
-}  // namespace dynfault::campaign
+}  // namespace dynfault::cli
