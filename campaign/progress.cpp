@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "campaign/task_process.h"
+#include "core/process_stats.h"
 
 namespace dynfault::campaign {
 

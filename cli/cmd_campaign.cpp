@@ -7,7 +7,7 @@
 
 #include "campaign/executor.h"
 #include "campaign/plan.h"
-#include "campaign/run.h"
+#include "campaign/dispatch.h"
 #include "campaign/status.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -81,7 +81,7 @@ void add_status_command(CLI::App& campaign) {
 }
 
 void add_run_command(CLI::App& campaign, const std::string& default_executor) {
-  auto o = std::make_shared<RunOptions>();
+  auto o = std::make_shared<CampaignRunOptions>();
   auto dir = std::make_shared<std::string>();
   auto shard = std::make_shared<int>(-1);
   auto quiet = std::make_shared<bool>(false);
@@ -127,13 +127,13 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
                                    std::to_string(shards.size()) + " shards)");
       target = shards[*shard];
     }
-    RunOptions options = *o;
+    CampaignRunOptions options = *o;
     options.progress = !*quiet;
-    const int code = run_campaign(target, options);
-    if (!stats->empty() && last_run_stats().master) write_file_atomically(*stats, stats_json(last_run_stats()) + "\n");
-    if (code != 0) {
+    const CampaignRunResult result = run_campaign(target, options);
+    if (!stats->empty() && result.stats) write_file_atomically(*stats, stats_json(*result.stats) + "\n");
+    if (result.exit_code != 0) {
       std::fflush(stdout);
-      std::exit(code);
+      std::exit(result.exit_code);
     }
   });
 }

@@ -18,7 +18,7 @@ void add_plan_command(CLI::App& campaign);
 void add_status_command(CLI::App& campaign);
 // `campaign run`; `default_executor` is used unless --executor or
 // DYNFAULT_CAMPAIGN_EXECUTOR says otherwise. Exits the process with the
-// campaign's exit code (run.h) when it is not 0.
+// campaign's exit code (campaign/dispatch.h) when it is not 0.
 void add_run_command(CLI::App& campaign, const std::string& default_executor);
 
 std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions();

@@ -6,7 +6,7 @@
 #include "campaign/collect_bridge.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
-#include "campaign/run.h"
+#include "campaign/dispatch.h"
 #include "campaign/state.h"
 #include "collect/merge.h"
 #include "core/corpus.h"
@@ -24,11 +24,11 @@ namespace {
 // A finished campaign left without traces.h5: collect must write it from the batch files.
 size_t run_unconsolidated(const std::string& dir) {
   plan_into(dir, 2, 1);
-  campaign::RunOptions o;
+  campaign::CampaignRunOptions o;
   o.executor = "noop";
   o.progress = false;
   o.consolidate = false;
-  EXPECT_EQ(campaign::run_campaign(dir, o), campaign::kExitComplete);
+  EXPECT_EQ(campaign::run_campaign(dir, o).exit_code, campaign::kExitComplete);
   return campaign::CampaignState(campaign::load_plan(dir), campaign::read_journal(dir + "/journal.log")).size();
 }
 

@@ -24,7 +24,7 @@
 #include "tests/support/child_process.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
-#include "campaign/run.h"
+#include "campaign/dispatch.h"
 #include "campaign/state.h"
 
 using namespace dynfault;

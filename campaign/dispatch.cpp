@@ -1,11 +1,10 @@
-#include "campaign/run.h"
+#include "campaign/dispatch.h"
 
 #include <fcntl.h>
 #include <mpi.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,9 +28,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
-#include "core/program_spec.h"
 #include "campaign/decide.h"
 #include "campaign/executor.h"
 #include "campaign/journal.h"
@@ -41,6 +37,10 @@
 #include "campaign/state.h"
 #include "campaign/store.h"
 #include "campaign/task_process.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/process_stats.h"
+#include "core/program_spec.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;
@@ -68,22 +68,6 @@ bool launched_by_mpi() {
   return false;
 }
 
-long current_rss_kb() {
-  long pages_total = 0, pages_resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
-    std::fclose(f);
-  }
-  return pages_resident * (::sysconf(_SC_PAGESIZE) / 1024);
-}
-
-double cpu_seconds() {
-  rusage u;
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 // Sleeps between polls: short right after activity, up to 2 ms when idle, so
 // waiting costs well under 1% of a core yet a result is seen within 2 ms.
 class Backoff {
@@ -99,8 +83,6 @@ class Backoff {
   static constexpr long kMinNs = 20'000, kMaxNs = 2'000'000;
   long ns_ = kMinNs;
 };
-
-RunStats g_stats;
 
 // A lock on <campaign>/.lock for the master's lifetime: two masters on one
 // directory would delete each other's batch files. flock dies with the process.
@@ -273,7 +255,7 @@ class Flusher {
 // ------------------------------------------------------------------ master ---
 class Master {
  public:
-  Master(const std::string& dir, const RunOptions& options, int workers)
+  Master(const std::string& dir, const CampaignRunOptions& options, int workers)
       : dir_(dir),
         options_(options),
         workers_(workers),
@@ -293,35 +275,37 @@ class Master {
                    store_.removed_orphans());
     verdicts_ = state_.take_unjournaled_verdicts();
     for (size_t i : state_.pending()) queue_.push(i);
-    g_stats = RunStats{};
-    g_stats.master = true;
-    g_stats.workers = workers;
-    g_stats.rss_samples.push_back({0, current_rss_kb()});
+    stats_.workers = workers;
+    stats_.rss_samples.push_back({0, current_rss_kb()});
   }
 
+  // Returns the process exit code; stats() then holds this run's statistics.
   int run() {
-    const double started = monotonic_seconds(), cpu_started = cpu_seconds();
+    const double started = monotonic_seconds(), cpu_started = process_cpu_seconds();
     if (workers_ == 0) run_alone();
     else run_master();
     flush();
     flusher_.wait_idle();
-    g_stats.batches_written = flusher_.batches();
-    g_stats.flush_seconds = flusher_.seconds();
-    g_stats.wall_seconds = monotonic_seconds() - started;
-    g_stats.master_cpu_seconds = cpu_seconds() - cpu_started;
+    stats_.batches_written = flusher_.batches();
+    stats_.flush_seconds = flusher_.seconds();
+    stats_.wall_seconds = monotonic_seconds() - started;
+    stats_.master_cpu_seconds = process_cpu_seconds() - cpu_started;
+    stats_.peak_rss_kb = peak_rss_kb();
     progress_.finish(counts(0));
     if (!state_.complete()) {
       std::fprintf(stderr, "campaign: stopped with %zu of %zu tasks done; run the same command to resume (exit %d)\n",
                    state_.done_count(), state_.size(), kExitResumeMe);
       return kExitResumeMe;
     }
-    if (options_.consolidate && (g_stats.tasks_finished > 0 || !fs::exists(dir_ + "/traces.h5"))) {
+    if (options_.consolidate && (stats_.tasks_finished > 0 || !fs::exists(dir_ + "/traces.h5"))) {
       const ExportSummary s = export_corpus(dir_, dir_ + "/traces.h5", false);
       std::fprintf(stderr, "campaign: complete: %zu runs (%zu of mutants, %zu of killed mutants, %zu crashed) in %s/traces.h5\n",
                    s.runs, s.mutant_runs, s.killed_runs, s.crashed_runs, dir_.c_str());
     }
     return kExitComplete;
   }
+
+  const DispatchStats& stats() const { return stats_; }
 
  private:
   struct Compare {  // priority_queue top = largest expected cost, then smallest id
@@ -341,7 +325,7 @@ class Master {
     c.killed = state_.killed_count();
     c.decided = state_.verdict_count();
     c.running = running;
-    c.done_this_session = g_stats.tasks_finished;
+    c.done_this_session = stats_.tasks_finished;
     return c;
   }
 
@@ -376,7 +360,7 @@ class Master {
       throw Error("campaign", "rank " + std::to_string(rank) + " reported an unknown task index");
     const size_t i = static_cast<size_t>(r.task_index);
     const Task& task = state_.task(i);
-    g_stats.worker_busy_seconds += r.seconds;
+    stats_.worker_busy_seconds += r.seconds;
     const int attempt = ++attempts_[i];
     switch (r.outcome) {
       case Outcome::Done: {
@@ -428,8 +412,8 @@ class Master {
     for (size_t n : update.new_tasks) queue_.push(n);
     attempts_.erase(i);
     crashes_.erase(i);
-    ++g_stats.tasks_finished;
-    if (g_stats.tasks_finished % 1000 == 0) g_stats.rss_samples.push_back({g_stats.tasks_finished, current_rss_kb()});
+    ++stats_.tasks_finished;
+    if (stats_.tasks_finished % 1000 == 0) stats_.rss_samples.push_back({stats_.tasks_finished, current_rss_kb()});
     if (buffer_.size() >= static_cast<size_t>(std::max(1, options_.batch_size))) flush();
   }
 
@@ -545,7 +529,7 @@ class Master {
   }
 
   std::string dir_;
-  RunOptions options_;
+  CampaignRunOptions options_;
   int workers_;
   DirectoryLock lock_;
   Journal journal_;
@@ -564,10 +548,11 @@ class Master {
   bool draining_ = false;
   int seen_signals_ = 0;
   double drain_deadline_ = 0;
+  DispatchStats stats_;
 };
 
 // ------------------------------------------------------------------ worker ---
-void run_worker(const RunOptions& options, int rank) {
+void run_worker(const CampaignRunOptions& options, int rank) {
   const ExecutorInfo& executor = find_executor(options.executor);
   const ExecContext context{options.threads, rank};
   const std::string host = host_name();
@@ -633,11 +618,17 @@ void run_worker(const RunOptions& options, int rank) {
   outbox.drain();
 }
 
+CampaignRunResult run_as_master(const std::string& dir, const CampaignRunOptions& options, int workers) {
+  Master master(dir, options, workers);
+  CampaignRunResult result;
+  result.exit_code = master.run();
+  result.stats = master.stats();
+  return result;
+}
+
 }  // namespace
 
-const RunStats& last_run_stats() { return g_stats; }
-
-std::string stats_json(const RunStats& s) {
+std::string stats_json(const DispatchStats& s) {
   nlohmann::json rss = nlohmann::json::array();
   for (const auto& [tasks, kb] : s.rss_samples) rss.push_back({tasks, kb});
   return nlohmann::json{{"tasks_finished", s.tasks_finished},
@@ -647,11 +638,12 @@ std::string stats_json(const RunStats& s) {
                         {"workers", s.workers},
                         {"batches_written", s.batches_written},
                         {"flush_seconds", s.flush_seconds},
-                        {"rss_kb_by_tasks", rss}}
+                        {"rss_kb_by_tasks", rss},
+                        {"peak_rss_kb", s.peak_rss_kb}}
       .dump();
 }
 
-int run_campaign(const std::string& dir, const RunOptions& options) {
+CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions& options) {
   find_executor(options.executor);  // unknown executors fail on every rank before MPI starts
   if (!fs::exists(dir + "/plan.json")) throw Error(dir, "not a campaign directory (no plan.json)");
   if (is_sharded_root(dir)) load_plan(dir);  // throws the "run one shard" message
@@ -659,7 +651,7 @@ int run_campaign(const std::string& dir, const RunOptions& options) {
   g_drain_signals = 0;
   // Backoff sleeps of tens of microseconds need a small timer slack (default 50 us).
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-  if (!launched_by_mpi()) return Master(dir, options, 0).run();
+  if (!launched_by_mpi()) return run_as_master(dir, options, 0);
 
   int provided = 0;
   // FUNNELED: the master runs a flusher thread, but only the main thread calls MPI.
@@ -671,9 +663,9 @@ int run_campaign(const std::string& dir, const RunOptions& options) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  int code = kExitComplete;
+  CampaignRunResult result;
   try {
-    if (rank == 0) code = Master(dir, options, size - 1).run();
+    if (rank == 0) result = run_as_master(dir, options, size - 1);
     else run_worker(options, rank);
   } catch (const std::exception& e) {
     // One rank failing leaves the others waiting on it: take the job down.
@@ -681,7 +673,7 @@ int run_campaign(const std::string& dir, const RunOptions& options) {
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   MPI_Finalize();
-  return code;
+  return result;
 }
 
 }  // namespace dynfault::campaign
