@@ -1,7 +1,6 @@
 #include "campaign/dispatch.h"
 
 #include <fcntl.h>
-#include <mpi.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -18,7 +17,6 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +37,7 @@
 #include "campaign/task_process.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/mpi.h"
 #include "core/process_stats.h"
 #include "core/program_spec.h"
 
@@ -62,12 +61,6 @@ void install_signal_handlers() {
 }
 
 // ------------------------------------------------------------------ misc ---
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
-    if (std::getenv(v)) return true;
-  return false;
-}
-
 // Sleeps between polls: short right after activity, up to 2 ms when idle, so
 // waiting costs well under 1% of a core yet a result is seen within 2 ms.
 class Backoff {
@@ -107,52 +100,11 @@ class DirectoryLock {
 // with nothing outstanding). worker -> master: Result (one per task handed out).
 enum Tag : int { kTagTask = 1, kTagResult = 2, kTagStop = 3, kTagAbort = 4, kTagDrain = 5 };
 
-// MPI_Iprobe in a burst: measured with Open MPI 4.1, a message that has
-// arrived is only reported after ~4-8 Iprobe calls (low-priority progress
-// callbacks run once per several progress calls), so one Iprobe per backoff
-// sleep saw each message only at the top of the backoff ladder (1.5 ms per
-// one-way message); 8 calls per wake-up see it within microseconds.
-bool probe(int source, int tag, MPI_Status& status) {
-  int flag = 0;
-  for (int k = 0; k < 8 && !flag; ++k) MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &status);
-  return flag != 0;
+// Waits, sleeping between polls, until every send has completed.
+void drain(mpi::Outbox& outbox) {
+  Backoff b;
+  while (!outbox.progress()) b.sleep();
 }
-
-std::string receive(const MPI_Status& probed) {
-  int count = 0;
-  MPI_Get_count(&probed, MPI_BYTE, &count);
-  std::string bytes(static_cast<size_t>(count), '\0');
-  MPI_Recv(bytes.data(), count, MPI_BYTE, probed.MPI_SOURCE, probed.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-  return bytes;
-}
-
-// Nonblocking sends whose buffers live until MPI is done with them.
-class Outbox {
- public:
-  void send(std::string bytes, int dest, int tag) {
-    pending_.push_back({std::move(bytes), MPI_REQUEST_NULL});
-    auto& p = pending_.back();
-    MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, dest, tag, MPI_COMM_WORLD, &p.request);
-  }
-  void progress() {
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      int done = 0;
-      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
-      it = done ? pending_.erase(it) : std::next(it);
-    }
-  }
-  void drain() {
-    Backoff b;
-    for (progress(); !pending_.empty(); progress()) b.sleep();
-  }
-
- private:
-  struct Pending {
-    std::string bytes;
-    MPI_Request request;
-  };
-  std::list<Pending> pending_;  // std::list: buffers never move
-};
 
 std::string task_message(int64_t index, const Task& task) {
   std::string msg(sizeof index, '\0');
@@ -463,7 +415,7 @@ class Master {
     const size_t depth = 1 + static_cast<size_t>(std::max(0, options_.prefetch));
     std::vector<std::vector<int64_t>> outstanding(size);  // tasks handed to each worker, not yet reported
     std::vector<char> stopped(size, 0), drained(size, 0);
-    Outbox outbox;
+    mpi::Outbox outbox;
     Backoff backoff;
     bool aborted = false;
     for (;;) {
@@ -506,15 +458,14 @@ class Master {
       }
       if (busy == 0 && (draining || queue_.empty())) break;
 
-      MPI_Status st;
-      if (probe(MPI_ANY_SOURCE, kTagResult, st)) {
-        TaskResult r = deserialize_result(receive(st));
-        auto& mine = outstanding[st.MPI_SOURCE];
+      if (const auto m = mpi::probe(mpi::kAnySource, kTagResult)) {
+        TaskResult r = deserialize_result(mpi::receive(*m));
+        auto& mine = outstanding[m->source];
         const auto it = std::find(mine.begin(), mine.end(), r.task_index);
         if (it == mine.end())
-          throw Error("campaign", "rank " + std::to_string(st.MPI_SOURCE) + " reported a task it was not given");
+          throw Error("campaign", "rank " + std::to_string(m->source) + " reported a task it was not given");
         mine.erase(it);
-        handle(std::move(r), st.MPI_SOURCE);
+        handle(std::move(r), m->source);
         backoff.reset();
         continue;
       }
@@ -525,7 +476,7 @@ class Master {
     }
     for (int w = 1; w < size; ++w)
       if (!stopped[w]) outbox.send("", w, kTagStop), stopped[w] = 1;
-    outbox.drain();
+    drain(outbox);
   }
 
   std::string dir_;
@@ -556,7 +507,7 @@ void run_worker(const CampaignRunOptions& options, int rank) {
   const ExecutorInfo& executor = find_executor(options.executor);
   const ExecContext context{options.threads, rank};
   const std::string host = host_name();
-  Outbox outbox;
+  mpi::Outbox outbox;
   Backoff backoff;
   std::deque<std::pair<int64_t, Task>> queued;
   std::unique_ptr<TaskProcess> running;
@@ -571,16 +522,15 @@ void run_worker(const CampaignRunOptions& options, int rank) {
   };
   for (;;) {
     // Messages first: they may add work or stop it.
-    MPI_Status st;
-    if (probe(0, MPI_ANY_TAG, st)) {
+    if (const auto m = mpi::probe(0, mpi::kAnyTag)) {
       backoff.reset();
-      const std::string msg = receive(st);
-      if (st.MPI_TAG == kTagStop) break;
-      if (st.MPI_TAG == kTagTask) {
+      const std::string msg = mpi::receive(*m);
+      if (m->tag == kTagStop) break;
+      if (m->tag == kTagTask) {
         int64_t index = -1;
         std::memcpy(&index, msg.data(), sizeof index);
         queued.emplace_back(index, deserialize_task(msg.substr(sizeof index)));
-      } else if (st.MPI_TAG == kTagDrain) {
+      } else if (m->tag == kTagDrain) {
         draining = true;
         for (auto& [index, task] : queued) {
           TaskResult r;
@@ -589,7 +539,7 @@ void run_worker(const CampaignRunOptions& options, int rank) {
           report(std::move(r), index);
         }
         queued.clear();
-      } else if (st.MPI_TAG == kTagAbort && running) {
+      } else if (m->tag == kTagAbort && running) {
         report(running->stop_on_purpose("stopped by the master: drain grace period expired"), running_index);
         running.reset();
       }
@@ -615,7 +565,7 @@ void run_worker(const CampaignRunOptions& options, int rank) {
     outbox.progress();
     backoff.sleep();
   }
-  outbox.drain();
+  drain(outbox);
 }
 
 CampaignRunResult run_as_master(const std::string& dir, const CampaignRunOptions& options, int workers) {
@@ -651,28 +601,19 @@ CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions&
   g_drain_signals = 0;
   // Backoff sleeps of tens of microseconds need a small timer slack (default 50 us).
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-  if (!launched_by_mpi()) return run_as_master(dir, options, 0);
+  if (!mpi::launched_by_mpi()) return run_as_master(dir, options, 0);
 
-  int provided = 0;
   // FUNNELED: the master runs a flusher thread, but only the main thread calls MPI.
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-  if (provided < MPI_THREAD_FUNNELED) {
-    MPI_Finalize();
-    throw Error("campaign run", "the MPI library does not support MPI_THREAD_FUNNELED");
-  }
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const mpi::Session session(mpi::Threads::Funneled);
   CampaignRunResult result;
   try {
-    if (rank == 0) result = run_as_master(dir, options, size - 1);
-    else run_worker(options, rank);
+    if (session.rank() == 0) result = run_as_master(dir, options, session.size() - 1);
+    else run_worker(options, session.rank());
   } catch (const std::exception& e) {
     // One rank failing leaves the others waiting on it: take the job down.
-    std::fprintf(stderr, "dynfault: rank %d: %s\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::fprintf(stderr, "dynfault: rank %d: %s\n", session.rank(), e.what());
+    session.abort(1);
   }
-  MPI_Finalize();
   return result;
 }
 

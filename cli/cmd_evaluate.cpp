@@ -8,7 +8,7 @@
 #include "cli/command.h"
 #include "core/corpus.h"
 #include "core/error.h"
-#include "evaluate/mpi_comm.h"
+#include "core/mpi.h"
 #include "evaluate/output_dir.h"
 #include "evaluate/rq1.h"
 
@@ -41,7 +41,7 @@ struct Rq1Args {
 
 void run_rq1_command(const Rq1Args& a) {
   using namespace evaluate;
-  evaluate::MpiComm comm;
+  mpi::Session comm;
   const auto start = std::chrono::steady_clock::now();
   Rq1Options o;
   o.channels = a.channels;
