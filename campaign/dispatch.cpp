@@ -26,7 +26,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "campaign/decide.h"
 #include "campaign/executor.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
@@ -40,6 +39,7 @@
 #include "core/mpi.h"
 #include "core/process_stats.h"
 #include "core/program_spec.h"
+#include "mutate/kill.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;
@@ -354,7 +354,7 @@ class Master {
     rec.task_id = task.id;
     rec.status = to_string(trace.status);
     rec.checksum = trace_checksum(trace);
-    rec.metric = kill_metric(trace, original(task.program));
+    rec.metric = mutate::kill_metric(trace, original(task.program));
     rec.attempts = attempts;
     if (buffer_.empty()) first_buffered_ = monotonic_seconds();
     buffer_.push_back(std::move(trace));
