@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/program_spec.h"
+#include "core/seed.h"
 
 namespace dynfault::cli {
 using namespace campaign;
@@ -25,7 +26,7 @@ void add_plan_command(CLI::App& campaign) {
   struct Options {
     std::string set, programs, probes = "cf,of", scale = "reduced", out;
     int repeats = 20, max_mutants = -1, shards = 1;
-    uint64_t seed = 1;
+    std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
     bool force = false;
   };
   auto o = std::make_shared<Options>();
@@ -61,7 +62,7 @@ void add_plan_command(CLI::App& campaign) {
     s.probes = parse_probes(o->probes, "--probes");
     s.scale = parse_scale(o->scale, "--scale");
     s.max_mutants = o->max_mutants;
-    s.seed = o->seed;
+    s.seed = parse_seed("--seed", o->seed);
     s.shards = o->shards;
     const Plan p = make_plan(s, zoo);
     write_campaign(o->out, p, o->force);

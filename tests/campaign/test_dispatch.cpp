@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -113,11 +114,12 @@ TEST(Dispatch, CrashingTaskIsRetriedThenRecordedAsCrash) {
   EXPECT_NE(t.error.find("signal 6"), std::string::npos) << t.error;  // abort()
   EXPECT_EQ(count_lines(c + "/status.jsonl", "\"worker-crash\""), 2u);
   EXPECT_EQ(count_lines(c + "/status.jsonl", "\"crashed\""), 1u);
+  // The victim's journal record exists and counts all three attempts.
   const auto journal = read_journal(c + "/journal.log");
-  for (const auto& r : journal.done)
-    if (r.task_id == victim) {
-      EXPECT_EQ(r.attempts, 3);
-    }
+  const auto record = std::find_if(journal.done.begin(), journal.done.end(),
+                                   [&](const DoneRecord& r) { return r.task_id == victim; });
+  ASSERT_NE(record, journal.done.end()) << victim << " has no journal record";
+  EXPECT_EQ(record->attempts, 3);
   // Every other task is fine.
   for (const auto& [id, trace] : traces)
     if (id != victim) {
