@@ -61,6 +61,7 @@ echo "== 2. master RSS (kB) by finished traces, np3-inline"
 stat "$work/np3-inline.json" "'  ' + ', '.join(f'{n}: {kb}' for n, kb in s['rss_kb_by_tasks'])"
 stat "$work/np3-inline.json" \
   "'  growth over the run: %+d kB (%.3f kB per 1,000 traces)' % (s['rss_kb_by_tasks'][-1][1] - s['rss_kb_by_tasks'][1][1], 1e3*(s['rss_kb_by_tasks'][-1][1] - s['rss_kb_by_tasks'][1][1]) / max(1, s['rss_kb_by_tasks'][-1][0] - s['rss_kb_by_tasks'][1][0]))"
+stat "$work/np3-inline.json" "'  peak RSS of the master: %d kB' % s['peak_rss_kb']"
 
 echo "== 3. master CPU while 2 workers run 24 tasks of ~0.5 s (sleep executor)"
 "$driver" campaign plan --programs 31556268 --repeats 24 --max-mutants 0 --probes none --scale smoke \

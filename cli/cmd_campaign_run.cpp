@@ -2,8 +2,8 @@
 // with the LibTorch runner (runner/run.h). Registered here because only this
 // binary links LibTorch; the campaign machinery itself is torch-free.
 #include "core/program_spec.h"
-#include "runner/campaign/command.h"
-#include "runner/campaign/executor.h"
+#include "cli/cmd_campaign.h"
+#include "campaign/executor.h"
 #include "runner/run.h"
 
 namespace {
@@ -26,7 +26,7 @@ dynfault::Trace train_task(const dynfault::Task& task, const dynfault::campaign:
 
 const dynfault::campaign::RegisterExecutor kTrain("train", "trains the program with the LibTorch runner",
                                                   train_task);
-const dynfault::campaign::ExtendCampaignCommand kRun(
-    [](CLI::App& campaign) { dynfault::campaign::add_run_command(campaign, "train"); });
+const dynfault::cli::ExtendCampaignCommand kRun(
+    [](CLI::App& campaign) { dynfault::cli::add_run_command(campaign, "train"); });
 
 }  // namespace

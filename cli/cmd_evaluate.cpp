@@ -8,7 +8,8 @@
 #include "cli/command.h"
 #include "core/corpus.h"
 #include "core/error.h"
-#include "evaluate/mpi_comm.h"
+#include "core/mpi.h"
+#include "core/seed.h"
 #include "evaluate/output_dir.h"
 #include "evaluate/rq1.h"
 
@@ -35,13 +36,13 @@ std::vector<int> parse_windows(const std::string& text) {
 struct Rq1Args {
   std::string corpus, out, dump, windows = "1,3,5,10,20,50", channels = "baseline", tasks, labels = "killed";
   int table_window = 5, folds = 5, bootstrap = 1000, permutations = 25;
-  int64_t seed = 0;
+  std::string seed = "0";  // text: parse_seed
   bool no_shuffle = false, quiet = false;
 };
 
 void run_rq1_command(const Rq1Args& a) {
   using namespace evaluate;
-  evaluate::MpiComm comm;
+  mpi::Session comm;
   const auto start = std::chrono::steady_clock::now();
   Rq1Options o;
   o.channels = a.channels;
@@ -51,8 +52,7 @@ void run_rq1_command(const Rq1Args& a) {
   o.folds = a.folds;
   o.bootstrap = a.bootstrap;
   o.permutations = a.permutations;
-  if (a.seed < 0 || a.seed > 4294967295LL) throw Error("--seed", "must be in [0, 2^32 - 1] (numpy's RandomState range)");
-  o.seed = static_cast<uint32_t>(a.seed);
+  o.seed = static_cast<uint32_t>(parse_seed("--seed", a.seed, UINT32_MAX));  // numpy's RandomState range
   o.shuffle_within = !a.no_shuffle;
   if (!a.tasks.empty()) {
     std::stringstream in(a.tasks);

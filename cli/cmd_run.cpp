@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
-#include <limits>
 
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/program_spec.h"
+#include "core/seed.h"
 #include "core/trace_io.h"
 #include "cli/run_mutant.h"
 #include "mutate/kill.h"
@@ -44,25 +44,11 @@ std::string parent_dir(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-uint64_t parse_unsigned(const std::string& option, const std::string& text, uint64_t min, uint64_t max) {
-  const std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(option, "must be " + range + ", got '" + text + "'");
-  uint64_t value = 0;
-  try {
-    value = std::stoull(text);
-  } catch (const std::exception&) {
-    throw Error(option, "must be " + range + ", got '" + text + "'");
-  }
-  if (value < min || value > max) throw Error(option, "must be " + range + ", got " + text);
-  return value;
-}
-
 runner::RunRequest request_from(const RunOptions& o) {
   if (o.program.empty() && o.spec_file.empty()) throw Error("dynfault run", "give --program ID or --spec FILE");
   if (o.out.empty() && o.mutant.mutant_id.empty()) throw Error("dynfault run", "--out FILE is required");
   if (o.seed.empty()) throw Error("dynfault run", "--seed is required (every random stream derives from it)");
-  const uint64_t seed = parse_unsigned("--seed", o.seed, 0, std::numeric_limits<uint64_t>::max());
+  const uint64_t seed = parse_seed("--seed", o.seed);
   const int threads = static_cast<int>(parse_unsigned("--threads", o.threads, 1, 256));
   const int hvp_vectors = static_cast<int>(parse_unsigned("--hvp-vectors", o.hvp_vectors, 1, 1024));
   const int probe_batch = static_cast<int>(parse_unsigned("--probe-batch", o.probe_batch, 1, 1 << 20));

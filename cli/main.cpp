@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "campaign/collect_bridge.h"
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/version.h"
@@ -15,6 +16,13 @@ std::vector<Command>& registry() {
 
 int main(int argc, char** argv) {
   using namespace dynfault;
+  // The one link between stages that main makes: `dynfault collect C/` reads
+  // campaign directories through the campaign's reader. It is registered here,
+  // not as a side effect of setting up `campaign`, so collect works whichever
+  // subcommands are set up. (Moving the reader into collect instead would pull
+  // the campaign's plan, journal and state replay, and through them mutate/,
+  // into collect.)
+  campaign::register_collect_reader();
   CLI::App app{"dynfault: mutation-injected training corpora for DL fault diagnosis, and their evaluation"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("dynfault ") + kVersion);

@@ -7,7 +7,6 @@
 #include "core/seed.h"
 #include "mutate/kill.h"
 #include "mutate/mutant.h"
-#include "runner/campaign/decide.h"
 
 namespace dynfault::cli {
 
@@ -15,7 +14,7 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
   if (o.repeats < 2) throw Error("--repeats", "the kill test needs at least 2 repeats, got " + std::to_string(o.repeats));
   const ProgramSpec& original = base.spec;
   const mutate::Mutant mutant = mutate::find_mutant(original, o.mutant_id);
-  const campaign::KillMetric metric = campaign::kill_metric_for(original);
+  const mutate::KillMetric metric = mutate::kill_metric_for(original);
 
   std::unique_ptr<CorpusWriter> corpus;
   if (!o.out.empty()) corpus = std::make_unique<CorpusWriter>(o.out);
@@ -40,14 +39,13 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
         req.parameters = mutant.parameters.dump();
       }
       Trace t = runner::train_and_trace(req);
-      const double value = campaign::kill_metric(t, original);
+      const double value = mutate::kill_metric(t, original);
       (is_mutant ? mutant_values : original_values).push_back(value);
       std::cerr << run_id << ": " << to_string(t.status) << ", " << metric.channel << " = " << value << "\n";
       (is_mutant ? mutants : originals).push_back(std::move(t));
     }
   }
-  mutate::KillOptions options;
-  options.regression = metric.regression;
+  const mutate::KillOptions options = mutate::kill_options_for(original);
   const mutate::KillResult verdict = mutate::kill_test(original_values, mutant_values, options);
 
   if (corpus) {

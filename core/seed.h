@@ -4,6 +4,8 @@
 // of the identity string gives well-mixed 64-bit seeds that are stable across
 // platforms and releases.
 #include <cstdint>
+#include <limits>
+#include <string>
 #include <string_view>
 
 namespace dynfault {
@@ -27,6 +29,18 @@ constexpr uint64_t splitmix64(uint64_t x) {
 // derive_seed(run_seed, "data"), derive_seed(base, "31556268/lr_x100/r3").
 constexpr uint64_t derive_seed(uint64_t base, std::string_view purpose) {
   return splitmix64(fnv1a64(purpose, splitmix64(base)));
+}
+
+// An unsigned integer option given as text: decimal digits only, from `min` to
+// `max`; anything else (a sign, "-1", "1e3", overflow) throws dynfault::Error
+// naming `option`. Options are bound as text because CLI11 would wrap "-1"
+// into 2^64 - 1 for an unsigned type.
+uint64_t parse_unsigned(std::string_view option, const std::string& text, uint64_t min, uint64_t max);
+
+// A seed option (`--seed` of every command): parse_unsigned from 0 to `max`.
+inline uint64_t parse_seed(std::string_view option, const std::string& text,
+                           uint64_t max = std::numeric_limits<uint64_t>::max()) {
+  return parse_unsigned(option, text, 0, max);
 }
 
 }  // namespace dynfault

@@ -1,6 +1,6 @@
 #pragma once
 // One unit of campaign work: train one program (original or mutant) once.
-// The campaign plans tasks (runner/campaign), the MPI master hands them to
+// The campaign plans tasks (campaign/), the MPI master hands them to
 // workers, the executor turns a task into a Trace whose run_id is the task id.
 // Everything random about the run derives from `seed`, and `seed` derives from
 // the campaign seed and the task id, so a task gives the same trace wherever

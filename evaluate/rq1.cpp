@@ -107,7 +107,7 @@ std::vector<int> permute_within_programs(const TaskData& t, uint64_t seed, int p
 
 }  // namespace
 
-Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& o, const MpiComm& comm) {
+Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& o, const mpi::Session& comm) {
   Rq1Output out;
   Rq1Results& res = out.results;
   res.options = o;

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/mpi.h"
 #include "evaluate/features.h"
-#include "evaluate/mpi_comm.h"
 
 namespace dynfault::evaluate {
 
@@ -109,7 +109,7 @@ struct Rq1Output {
   std::map<std::string, std::string> dump;  // relative path -> content (options.dump)
 };
 
-Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, const MpiComm& comm);
+Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, const mpi::Session& comm);
 
 // Tables and figures data as files: relative path -> content (CSV, JSON, Markdown).
 std::map<std::string, std::string> render_rq1(const Rq1Results& results);

@@ -22,7 +22,7 @@ uint64_t get_u64(const std::vector<uint8_t>& buf, size_t& at) {
 
 }  // namespace
 
-std::vector<UnitResult> run_units(const MpiComm& comm, size_t n_units,
+std::vector<UnitResult> run_units(const mpi::Session& comm, size_t n_units,
                                   const std::function<UnitResult(size_t unit)>& compute) {
   // Record layout: unit index, status (0 ok, 1 error), payload length, payload
   // (doubles' bytes, or the error message's bytes).

@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "evaluate/mpi_comm.h"
+#include "core/mpi.h"
 
 namespace dynfault::evaluate {
 
 using UnitResult = std::vector<double>;
 
-std::vector<UnitResult> run_units(const MpiComm& comm, size_t n_units,
+std::vector<UnitResult> run_units(const mpi::Session& comm, size_t n_units,
                                   const std::function<UnitResult(size_t unit)>& compute);
 
 }  // namespace dynfault::evaluate

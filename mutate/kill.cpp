@@ -1,5 +1,6 @@
 #include "mutate/kill.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -179,6 +180,32 @@ KillResult kill_test(const std::vector<double>& original, const std::vector<doub
   r.killed = r.p_reported < options.alpha && worse;  // false whenever p or d is NaN
   r.stable = r.power >= options.stable_power;
   return r;
+}
+
+KillMetric kill_metric_for(const ProgramSpec& original) {
+  // The runner logs val_acc exactly in these cases (runner/losses.cpp
+  // resolve_accuracy, after the published callback): an "accuracy"/"acc"
+  // metric, or MAPE as the only metric (as 1 - MAPE/100). Otherwise val_acc is
+  // NaN and the loss is the only comparable value.
+  const auto& m = original.metrics;
+  const bool accuracy = std::find(m.begin(), m.end(), "accuracy") != m.end() ||
+                        std::find(m.begin(), m.end(), "acc") != m.end();
+  const bool only_mape = m.size() == 1 && (m[0] == "mape" || m[0] == "mean_absolute_percentage_error" ||
+                                           m[0] == "MeanAbsolutePercentageError");
+  if (accuracy || only_mape) return {"val_acc", false};
+  return {"val_loss", true};
+}
+
+double kill_metric(const Trace& trace, const ProgramSpec& original) {
+  const auto c = trace.channel_index(kill_metric_for(original).channel);
+  if (!c || trace.epochs() == 0) return std::numeric_limits<double>::quiet_NaN();
+  return trace.value(trace.epochs() - 1, *c);
+}
+
+KillOptions kill_options_for(const ProgramSpec& original) {
+  KillOptions options;
+  options.regression = kill_metric_for(original).regression;
+  return options;
 }
 
 namespace {

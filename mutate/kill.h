@@ -7,11 +7,18 @@
 //   p < 0.05 and Cohen's d >= 0.5 (accuracy dropped) — or d <= -0.5 for
 //   regression, where the compared value is a loss (loss rose).
 // Power is reported as DeepCrime's mutation_score.py computes it.
+//
+// This is the one kill-verdict path: `dynfault kill-test` applies kill_test to
+// value lists, and `run --mutant` and the campaign (campaign/decide.h) apply it
+// to the kill_metric of each repeat with kill_options_for the original.
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/program_spec.h"
+#include "core/trace.h"
 
 namespace dynfault::mutate {
 
@@ -39,6 +46,24 @@ struct KillResult {
   bool stable = false;     // power >= stable_power (DeepCrime keeps only stable kills)
   std::string note;        // the edge case that applied, empty otherwise (docs/kill.md)
 };
+
+// Which value of a run the kill test compares. DeepCrime compares score[1] of
+// model.evaluate: the first compiled metric. Programs for which the runner
+// logs val_acc (an "accuracy"/"acc" metric, or MAPE alone, logged as
+// 1 - MAPE/100) compare the last epoch's val_acc (higher is better); the
+// others compare the last epoch's val_loss as a regression error (higher is worse).
+struct KillMetric {
+  std::string channel;      // "val_acc" or "val_loss"
+  bool regression = false;  // true: higher is worse
+};
+KillMetric kill_metric_for(const ProgramSpec& original);
+
+// The value of `trace` the kill test compares: the metric's last epoch; NaN when
+// the run logged no epoch (a crash) or lacks the channel. NaN never kills.
+double kill_metric(const Trace& trace, const ProgramSpec& original);
+
+// The default rule, in the direction of `original`'s kill metric.
+KillOptions kill_options_for(const ProgramSpec& original);
 
 // Needs at least 2 values on each side; throws dynfault::Error otherwise.
 KillResult kill_test(const std::vector<double>& original, const std::vector<double>& mutant,

@@ -3,17 +3,14 @@
 // steps' gradients (no extra passes) and one eval-mode pass on the probe
 // batch, plus the per-layer inputs of AutoTrainer's and DeepDiagnosis' rules.
 // Names and the mapping onto the published columns: docs/trace-format.md.
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <set>
 
+#include "core/process_stats.h"
 #include "runner/probe.h"
 
 namespace dynfault::runner {
@@ -45,18 +42,9 @@ bool is_recurrent(const std::string& type) {
   return type == "SimpleRNN" || type == "LSTM" || type == "GRU" || type.rfind("ConvLSTM", 0) == 0;
 }
 
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 double resident_mib() {
-  std::ifstream statm("/proc/self/statm");
-  long pages_total = 0, pages_resident = 0;
-  if (!(statm >> pages_total >> pages_resident)) return std::nan("");
-  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  const long kb = current_rss_kb();
+  return kb > 0 ? static_cast<double>(kb) / 1024.0 : std::nan("");
 }
 
 double median(std::vector<double> v) {  // numpy.median

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// plan.json "format" values, as runner/campaign/plan.cpp writes them.
+// plan.json "format" values, as campaign/plan.cpp writes them.
 constexpr const char* kPlanFormat = "dynfault-campaign-plan";
 constexpr const char* kShardedRootFormat = "dynfault-campaign-shards";
 

@@ -7,16 +7,16 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
-#include "runner/campaign/command.h"
+#include "cli/cmd_campaign.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"campaign_driver: dynfault campaign with stand-in executors"};
   app.require_subcommand(1);
   CLI::App* campaign = app.add_subcommand("campaign", "plan, run, status");
   campaign->require_subcommand(1);
-  dynfault::campaign::add_plan_command(*campaign);
-  dynfault::campaign::add_status_command(*campaign);
-  dynfault::campaign::add_run_command(*campaign, "sleep");
+  dynfault::cli::add_plan_command(*campaign);
+  dynfault::cli::add_status_command(*campaign);
+  dynfault::cli::add_run_command(*campaign, "sleep");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

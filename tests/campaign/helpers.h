@@ -7,7 +7,7 @@
 
 #include "core/program_spec.h"
 #include "core/trace.h"
-#include "runner/campaign/plan.h"
+#include "campaign/plan.h"
 
 namespace campaign_test {
 

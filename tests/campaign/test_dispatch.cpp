@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -13,10 +14,10 @@
 #include "core/corpus.h"
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/run.h"
-#include "runner/campaign/state.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/dispatch.h"
+#include "campaign/state.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
@@ -36,8 +37,8 @@ class ScopedEnv {
 };
 
 
-RunOptions quiet_options() {
-  RunOptions o;
+CampaignRunOptions quiet_options() {
+  CampaignRunOptions o;
   o.executor = "sleep";
   o.progress = false;
   o.batch_size = 4;
@@ -72,7 +73,9 @@ TEST(Dispatch, RunsToCompletionAndWritesTheCorpus) {
   const std::string c = d / "c";
   plan_into(c);
   ScopedEnv fast("DYNFAULT_SLEEP_MS", "1");
-  ASSERT_EQ(run_campaign(c, quiet_options()), kExitComplete);
+  const CampaignRunResult first = run_campaign(c, quiet_options());
+  ASSERT_EQ(first.exit_code, kExitComplete);
+  ASSERT_TRUE(first.stats);
   const CampaignState state(load_plan(c), read_journal(c + "/journal.log"));
   EXPECT_TRUE(state.complete());
   EXPECT_GT(state.size(), load_plan(c).tasks.size()) << "searches should have added settings";
@@ -84,11 +87,14 @@ TEST(Dispatch, RunsToCompletionAndWritesTheCorpus) {
   }
   EXPECT_EQ(count_lines(c + "/status.jsonl"), state.size());
   EXPECT_EQ(state.verdict_count(), state.plan().mutants.size());
-  EXPECT_GT(last_run_stats().batches_written, 1u);
+  EXPECT_GT(first.stats->batches_written, 1u);
+  EXPECT_EQ(first.stats->tasks_finished, state.size());
   // Running a finished campaign again runs nothing.
-  ASSERT_EQ(run_campaign(c, quiet_options()), kExitComplete);
+  const CampaignRunResult again = run_campaign(c, quiet_options());
+  ASSERT_EQ(again.exit_code, kExitComplete);
   EXPECT_EQ(count_lines(c + "/status.jsonl"), state.size());
-  EXPECT_EQ(last_run_stats().tasks_finished, 0u);
+  ASSERT_TRUE(again.stats);
+  EXPECT_EQ(again.stats->tasks_finished, 0u);
 }
 
 TEST(Dispatch, CrashingTaskIsRetriedThenRecordedAsCrash) {
@@ -98,9 +104,9 @@ TEST(Dispatch, CrashingTaskIsRetriedThenRecordedAsCrash) {
   const std::string victim = "44164749.orig.r001";
   ScopedEnv fast("DYNFAULT_SLEEP_MS", "1");
   ScopedEnv crash("DYNFAULT_FAKE_CRASH", victim);
-  RunOptions o = quiet_options();
+  CampaignRunOptions o = quiet_options();
   o.retries = 2;
-  ASSERT_EQ(run_campaign(c, o), kExitComplete);
+  ASSERT_EQ(run_campaign(c, o).exit_code, kExitComplete);
   const auto traces = corpus_traces(c + "/traces.h5");
   const Trace& t = traces.at(victim);
   EXPECT_EQ(t.status, RunStatus::Crashed);
@@ -108,11 +114,12 @@ TEST(Dispatch, CrashingTaskIsRetriedThenRecordedAsCrash) {
   EXPECT_NE(t.error.find("signal 6"), std::string::npos) << t.error;  // abort()
   EXPECT_EQ(count_lines(c + "/status.jsonl", "\"worker-crash\""), 2u);
   EXPECT_EQ(count_lines(c + "/status.jsonl", "\"crashed\""), 1u);
+  // The victim's journal record exists and counts all three attempts.
   const auto journal = read_journal(c + "/journal.log");
-  for (const auto& r : journal.done)
-    if (r.task_id == victim) {
-      EXPECT_EQ(r.attempts, 3);
-    }
+  const auto record = std::find_if(journal.done.begin(), journal.done.end(),
+                                   [&](const DoneRecord& r) { return r.task_id == victim; });
+  ASSERT_NE(record, journal.done.end()) << victim << " has no journal record";
+  EXPECT_EQ(record->attempts, 3);
   // Every other task is fine.
   for (const auto& [id, trace] : traces)
     if (id != victim) {
@@ -127,10 +134,10 @@ TEST(Dispatch, HungTaskIsStoppedAtTheTimeout) {
   const std::string victim = "31556268.orig.r000";
   ScopedEnv fast("DYNFAULT_SLEEP_MS", "1");
   ScopedEnv hang("DYNFAULT_FAKE_HANG", victim);
-  RunOptions o = quiet_options();
+  CampaignRunOptions o = quiet_options();
   o.task_timeout = 0.5;
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_EQ(run_campaign(c, o), kExitComplete);
+  ASSERT_EQ(run_campaign(c, o).exit_code, kExitComplete);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
   const auto traces = corpus_traces(c + "/traces.h5");
   EXPECT_EQ(traces.at(victim).status, RunStatus::Timeout);
@@ -144,15 +151,15 @@ TEST(Dispatch, SigtermDrainsThenResumeMatchesAnUninterruptedRun) {
   plan_into(reference);
   plan_into(drained);
   ScopedEnv slow("DYNFAULT_SLEEP_MS", "15");
-  ASSERT_EQ(run_campaign(reference, quiet_options()), kExitComplete);
+  ASSERT_EQ(run_campaign(reference, quiet_options()).exit_code, kExitComplete);
 
-  RunOptions o = quiet_options();
+  CampaignRunOptions o = quiet_options();
   o.grace = 5;
   std::thread signaller([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(::getpid(), SIGTERM);
   });
-  const int first = run_campaign(drained, o);
+  const int first = run_campaign(drained, o).exit_code;
   signaller.join();
   ASSERT_EQ(first, kExitResumeMe);
   const CampaignState partial(load_plan(drained), read_journal(drained + "/journal.log"));
@@ -163,7 +170,7 @@ TEST(Dispatch, SigtermDrainsThenResumeMatchesAnUninterruptedRun) {
   // period: every attempt in the status stream is a finished task.
   EXPECT_EQ(count_lines(drained + "/status.jsonl", "\"stopped\""), 0u);
 
-  ASSERT_EQ(run_campaign(drained, quiet_options()), kExitComplete);
+  ASSERT_EQ(run_campaign(drained, quiet_options()).exit_code, kExitComplete);
   EXPECT_EQ(corpus_traces(drained + "/traces.h5"), corpus_traces(reference + "/traces.h5"));
   EXPECT_EQ(corpus_verdicts(drained + "/traces.h5"), corpus_verdicts(reference + "/traces.h5"));
 }
@@ -172,7 +179,7 @@ TEST(Dispatch, UnknownExecutorIsAUserError) {
   TempDir d("dispatch_exec");
   const std::string c = d / "c";
   plan_into(c, 1, 0);
-  RunOptions o = quiet_options();
+  CampaignRunOptions o = quiet_options();
   o.executor = "nope";
   try {
     run_campaign(c, o);

@@ -11,7 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
@@ -63,7 +63,7 @@ TEST(Journal, RecordsRoundTripExactly) {
   ASSERT_EQ(c.verdicts.size(), 1u);
   EXPECT_TRUE(c.verdicts[0].killed);
   EXPECT_EQ(c.verdicts[0].label, "Loss");
-  EXPECT_EQ(c.verdicts[0].effect_size, 1.75);
+  EXPECT_EQ(c.verdicts[0].d, 1.75);
   EXPECT_EQ(c.lines, 4u);
   EXPECT_FALSE(c.torn_tail);
 }

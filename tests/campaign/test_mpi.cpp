@@ -22,10 +22,10 @@
 #include "core/corpus.h"
 #include "helpers.h"
 #include "tests/support/child_process.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/run.h"
-#include "runner/campaign/state.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/dispatch.h"
+#include "campaign/state.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

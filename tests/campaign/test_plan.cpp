@@ -4,9 +4,11 @@
 #include <map>
 #include <set>
 
+#include "campaign/plan.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/plan.h"
+#include "tests/support/child_process.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
@@ -173,4 +175,18 @@ TEST(Plan, BadRequestWritesNothing) {
   s.shards = 1;
   s.repeats = 0;
   EXPECT_THROW(make_plan(s, zoo()), Error);
+}
+
+// `campaign plan --seed` is parsed like every other --seed (core/seed.h): a
+// negative seed is refused with one line naming the option, not wrapped to 2^64 - 1.
+TEST(Plan, CommandRefusesANegativeSeed) {
+  TempDir d("plan_seed");
+  const std::string out = d / "c", log = d / "log";
+  dynfault_test::ChildProcess plan(
+      {CAMPAIGN_DRIVER, "campaign", "plan", "--programs", "31556268", "--seed", "-1", "--out", out}, {}, log);
+  EXPECT_EQ(plan.wait(60), 1);
+  const std::string message = read_text_file(log);
+  EXPECT_NE(message.find("--seed"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), message.size() - 1) << message;
+  EXPECT_FALSE(fs::exists(out));
 }

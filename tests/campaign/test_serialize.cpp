@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
-#include "runner/campaign/serialize.h"
+#include "campaign/serialize.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

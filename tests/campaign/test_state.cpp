@@ -5,8 +5,8 @@
 
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/state.h"
+#include "campaign/plan.h"
+#include "campaign/state.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

@@ -8,9 +8,9 @@
 #include "core/corpus.h"
 #include "core/error.h"
 #include "helpers.h"
-#include "runner/campaign/executor.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/store.h"
+#include "campaign/executor.h"
+#include "campaign/journal.h"
+#include "campaign/store.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;

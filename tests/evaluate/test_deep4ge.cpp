@@ -27,7 +27,7 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
   o.bootstrap = 300;
   o.permutations = 5;
   o.seed = 0;
-  MpiComm comm;
+  mpi::Session comm;
   const Rq1Output out = run_rq1(corpus, o, comm);
   const Rq1Results& r = out.results;
   EXPECT_EQ(r.runs, 180u);

@@ -93,7 +93,7 @@ TEST(Features, ChannelSets) {
 
 TEST(Rq1, WithinProgramBeatsHeldOutOnProgramDominatedTraces) {
   const CorpusReader corpus(corpus_with("rq1.h5", {}));
-  MpiComm comm;
+  mpi::Session comm;
   const Rq1Output out = run_rq1(corpus, quick_options(), comm);
   const Rq1Results& r = out.results;
   ASSERT_EQ(r.tasks.size(), 3u);
@@ -146,7 +146,7 @@ TEST(Rq1, SixClassAndFamilyTasksMergeCategories) {
   spec.runs_per_pair = 2;
   spec.epochs = 10;
   const CorpusReader corpus(corpus_with("seven.h5", spec));
-  MpiComm comm;
+  mpi::Session comm;
   Rq1Options o = quick_options();
   o.windows = {1, 5};
   o.bootstrap = 50;
@@ -172,7 +172,7 @@ TEST(Rq1, SixClassAndFamilyTasksMergeCategories) {
 
 TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
   const CorpusReader corpus(corpus_with("rq1-dump.h5", {}));
-  MpiComm comm;
+  mpi::Session comm;
   Rq1Options o = quick_options();
   o.dump = true;
   const Rq1Output a = run_rq1(corpus, o, comm);
@@ -209,7 +209,7 @@ TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
 }
 
 TEST(Rq1, BadInputFailsWithOneClearLine) {
-  MpiComm comm;
+  mpi::Session comm;
   auto expect_error = [&](const std::string& corpus_path, const Rq1Options& o, const std::string& needle) {
     try {
       const CorpusReader corpus(corpus_path);

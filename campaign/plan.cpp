@@ -1,4 +1,4 @@
-#include "runner/campaign/plan.h"
+#include "campaign/plan.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/seed.h"
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;

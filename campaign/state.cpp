@@ -1,9 +1,9 @@
-#include "runner/campaign/state.h"
+#include "campaign/state.h"
 
 #include <algorithm>
 
 #include "core/error.h"
-#include "runner/campaign/decide.h"
+#include "campaign/decide.h"
 
 namespace dynfault::campaign {
 
@@ -133,14 +133,14 @@ void CampaignState::try_decide(const std::string& program, const std::string& mu
   if (const auto j = journaled_.find(key); j != journaled_.end()) {
     v = j->second;
   } else {
-    const auto k = kill_test(a, b, original_spec(program));
+    const auto k = decide_kill(a, b, original_spec(program));
     if (!k) return;  // fewer than 2 runs a side: no verdict, no search step
     v.mutant_id = mutant_id;
     v.program = program;
     v.killed = k->killed;
     v.label = k->killed ? mutant.category : "";
-    v.p_value = k->p_value;
-    v.effect_size = k->effect_size;
+    v.p_reported = k->p_reported;
+    v.d = k->d;
     v.original_runs = static_cast<int64_t>(a.size());
     v.mutant_runs = static_cast<int64_t>(b.size());
     if (replaying_) unjournaled_.push_back(v);

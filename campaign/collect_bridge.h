@@ -1,7 +1,8 @@
 #pragma once
-// How `dynfault collect C/ ...` reads a campaign directory (collect cannot
-// depend on the campaign stage; collect/merge.h takes a registered reader).
-// Built only when the collect stage exists (DYNFAULT_CAMPAIGN_WITH_COLLECT).
+// How `dynfault collect C/ ...` reads a campaign directory. collect comes
+// before campaign in the stage order and cannot depend on it, so
+// collect/merge.h takes a registered reader; cli/main.cpp registers this one
+// (register_collect_reader) before it sets up any subcommand.
 #include <string>
 
 #include "collect/merge.h"
@@ -16,7 +17,7 @@ namespace dynfault::campaign {
 // naming it and its progress.
 collect::MergeSource campaign_merge_source(const std::string& dir);
 
-// Registers campaign_merge_source with collect (idempotent).
+// Registers campaign_merge_source as collect's campaign directory reader (idempotent).
 void register_collect_reader();
 
 }  // namespace dynfault::campaign

@@ -1,4 +1,4 @@
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -58,8 +58,8 @@ nlohmann::json to_json(const DoneRecord& r) {
 
 nlohmann::json to_json(const VerdictRecord& r) {
   return {{"type", "verdict"},         {"mutant", r.mutant_id},         {"program", r.program},
-          {"killed", r.killed},        {"label", r.label},              {"p", bits_of(r.p_value)},
-          {"d", bits_of(r.effect_size)}, {"n_original", r.original_runs}, {"n_mutant", r.mutant_runs}};
+          {"killed", r.killed},        {"label", r.label},              {"p", bits_of(r.p_reported)},
+          {"d", bits_of(r.d)}, {"n_original", r.original_runs}, {"n_mutant", r.mutant_runs}};
 }
 
 // Parses one line without its newline; returns false if the line is not a valid record.
@@ -95,8 +95,8 @@ void add_record(JournalContents& out, const nlohmann::json& j, const std::string
       r.program = j.at("program").get<std::string>();
       r.killed = j.at("killed").get<bool>();
       r.label = j.at("label").get<std::string>();
-      r.p_value = double_of(j.at("p").get<std::string>(), where);
-      r.effect_size = double_of(j.at("d").get<std::string>(), where);
+      r.p_reported = double_of(j.at("p").get<std::string>(), where);
+      r.d = double_of(j.at("d").get<std::string>(), where);
       r.original_runs = j.at("n_original").get<int64_t>();
       r.mutant_runs = j.at("n_mutant").get<int64_t>();
       out.verdicts.push_back(std::move(r));

@@ -1,5 +1,5 @@
 #pragma once
-// `dynfault campaign run`: executes a campaign directory.
+// `dynfault campaign run`: dispatches the tasks of a campaign directory.
 //
 // Under mpirun/srun with K >= 2 ranks, rank 0 is the master and ranks 1..K-1
 // are workers; with one rank (or no MPI launcher at all) one process runs
@@ -15,6 +15,7 @@
 //   75  stopped early on purpose (SIGTERM, SIGINT or SIGUSR1: graceful drain):
 //       run the same command again to resume (EX_TEMPFAIL, "resume me")
 //   1   error (message on stderr)
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,7 +25,7 @@ namespace dynfault::campaign {
 constexpr int kExitComplete = 0;
 constexpr int kExitResumeMe = 75;
 
-struct RunOptions {
+struct CampaignRunOptions {
   std::string executor = "train";  // see executor.h; DYNFAULT_CAMPAIGN_EXECUTOR overrides the default
   int threads = 1;                 // intra-op threads per task (LibTorch), one worker per core
   double task_timeout = 0;         // seconds; <= 0: none
@@ -39,25 +40,29 @@ struct RunOptions {
   bool consolidate = true;         // write traces.h5 when the campaign completes
 };
 
-// Runs (or resumes) the campaign in `dir` and returns the process exit code.
-// Initialises and finalises MPI itself when launched by an MPI launcher.
-int run_campaign(const std::string& dir, const RunOptions& options);
-
-// Master-side statistics of the last run in this process (rank 0 only), for benchmarks.
-struct RunStats {
-  bool master = false;             // this process was the master (stats below are its)
+// The master's dispatch statistics of one run_campaign, for benchmarks.
+struct DispatchStats {
   size_t tasks_finished = 0;       // results handled this session
   double wall_seconds = 0;         // master loop wall time
-  double master_cpu_seconds = 0;   // user + system CPU of the master process (getrusage)
+  double master_cpu_seconds = 0;   // user + system CPU of the master process (core/process_stats.h)
   double worker_busy_seconds = 0;  // sum over attempts of the workers' task seconds
   int workers = 0;                 // worker ranks (0 = single process)
   size_t batches_written = 0;
   double flush_seconds = 0;        // wall time spent writing batch files and journal records
-  // Master resident set size (kB, /proc/self/statm) sampled every 1,000
-  // finished tasks: (tasks finished this session, RSS). Flat = no growth.
+  // Master resident set size (kB) sampled every 1,000 finished tasks:
+  // (tasks finished this session, RSS). Flat = no growth.
   std::vector<std::pair<size_t, long>> rss_samples;
+  long peak_rss_kb = 0;            // the master process's peak RSS at the end of the run
 };
-const RunStats& last_run_stats();
-std::string stats_json(const RunStats& stats);
+std::string stats_json(const DispatchStats& stats);
+
+struct CampaignRunResult {
+  int exit_code = kExitComplete;
+  std::optional<DispatchStats> stats;  // on the master (rank 0, or the single process) only
+};
+
+// Runs (or resumes) the campaign in `dir`. Initialises and finalises MPI
+// itself when launched by an MPI launcher.
+CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions& options);
 
 }  // namespace dynfault::campaign

@@ -1,4 +1,4 @@
-#include "runner/campaign/task_process.h"
+#include "campaign/task_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +13,7 @@
 #include <exception>
 
 #include "core/error.h"
+#include "core/process_stats.h"
 
 namespace dynfault::campaign {
 namespace {
@@ -61,12 +62,6 @@ std::string describe_signal(int sig) {
 bool is_stop_signal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGUSR1; }
 
 }  // namespace
-
-double monotonic_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 double unix_seconds() {
   timespec ts;

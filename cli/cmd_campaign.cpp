@@ -1,23 +1,21 @@
-#include "runner/campaign/command.h"
+#include "cli/cmd_campaign.h"
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
+#include "campaign/executor.h"
+#include "campaign/plan.h"
+#include "campaign/dispatch.h"
+#include "campaign/status.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/program_spec.h"
-#include "runner/campaign/executor.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/run.h"
-#include "runner/campaign/state.h"
+#include "core/seed.h"
 
-namespace dynfault::campaign {
-namespace fs = std::filesystem;
+namespace dynfault::cli {
+using namespace campaign;
 
 std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
   static std::vector<std::function<void(CLI::App&)>> extensions;
@@ -28,7 +26,7 @@ void add_plan_command(CLI::App& campaign) {
   struct Options {
     std::string set, programs, probes = "cf,of", scale = "reduced", out;
     int repeats = 20, max_mutants = -1, shards = 1;
-    uint64_t seed = 1;
+    std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
     bool force = false;
   };
   auto o = std::make_shared<Options>();
@@ -64,7 +62,7 @@ void add_plan_command(CLI::App& campaign) {
     s.probes = parse_probes(o->probes, "--probes");
     s.scale = parse_scale(o->scale, "--scale");
     s.max_mutants = o->max_mutants;
-    s.seed = o->seed;
+    s.seed = parse_seed("--seed", o->seed);
     s.shards = o->shards;
     const Plan p = make_plan(s, zoo);
     write_campaign(o->out, p, o->force);
@@ -76,63 +74,6 @@ void add_plan_command(CLI::App& campaign) {
   });
 }
 
-namespace {
-
-struct StatusCounts {
-  size_t done = 0, total = 0, crashed = 0, mutants = 0, decided = 0, killed = 0;
-  bool complete = false, consolidated = false;
-};
-
-StatusCounts status_of(const std::string& dir) {
-  const CampaignState state(load_plan(dir), read_journal(dir + "/journal.log"));
-  StatusCounts c;
-  c.done = state.done_count();
-  c.total = state.size();
-  c.crashed = state.crashed_count();
-  c.mutants = state.plan().mutants.size();
-  c.decided = state.verdict_count();
-  c.killed = state.killed_count();
-  c.complete = state.complete();
-  c.consolidated = fs::exists(dir + "/traces.h5");
-  return c;
-}
-
-std::string format(const std::string& name, const StatusCounts& c) {
-  char buf[400];
-  std::snprintf(buf, sizeof buf, "%s: %zu/%zu tasks done (%.1f%%), %zu crashed, %zu/%zu mutants decided, %zu killed%s",
-                name.c_str(), c.done, c.total,
-                c.total ? 100.0 * static_cast<double>(c.done) / static_cast<double>(c.total) : 100.0, c.crashed,
-                c.decided, c.mutants, c.killed,
-                c.complete ? (c.consolidated ? "; complete (traces.h5)" : "; complete (traces.h5 not yet written)")
-                           : "");
-  return buf;
-}
-
-}  // namespace
-
-std::string status_text(const std::string& dir) {
-  if (!is_sharded_root(dir)) return format(dir, status_of(dir)) + "\n";
-  std::ostringstream out;
-  StatusCounts total;
-  size_t complete = 0;
-  const auto shards = shard_dirs(dir);
-  for (const auto& shard : shards) {
-    const StatusCounts c = status_of(shard);
-    out << "  " << format(fs::path(shard).filename().string(), c) << "\n";
-    total.done += c.done;
-    total.total += c.total;
-    total.crashed += c.crashed;
-    total.mutants += c.mutants;
-    total.decided += c.decided;
-    total.killed += c.killed;
-    complete += c.complete;
-  }
-  total.complete = complete == shards.size();
-  return format(dir + " (" + std::to_string(complete) + "/" + std::to_string(shards.size()) + " shards complete)",
-                total) +
-         "\n" + out.str();
-}
-
 void add_status_command(CLI::App& campaign) {
   auto dir = std::make_shared<std::string>();
   CLI::App* status = campaign.add_subcommand("status", "what is done, crashed and killed in a campaign directory");
@@ -141,7 +82,7 @@ void add_status_command(CLI::App& campaign) {
 }
 
 void add_run_command(CLI::App& campaign, const std::string& default_executor) {
-  auto o = std::make_shared<RunOptions>();
+  auto o = std::make_shared<CampaignRunOptions>();
   auto dir = std::make_shared<std::string>();
   auto shard = std::make_shared<int>(-1);
   auto quiet = std::make_shared<bool>(false);
@@ -187,15 +128,15 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
                                    std::to_string(shards.size()) + " shards)");
       target = shards[*shard];
     }
-    RunOptions options = *o;
+    CampaignRunOptions options = *o;
     options.progress = !*quiet;
-    const int code = run_campaign(target, options);
-    if (!stats->empty() && last_run_stats().master) write_file_atomically(*stats, stats_json(last_run_stats()) + "\n");
-    if (code != 0) {
+    const CampaignRunResult result = run_campaign(target, options);
+    if (!stats->empty() && result.stats) write_file_atomically(*stats, stats_json(*result.stats) + "\n");
+    if (result.exit_code != 0) {
       std::fflush(stdout);
-      std::exit(code);
+      std::exit(result.exit_code);
     }
   });
 }
 
-}  // namespace dynfault::campaign
+}  // namespace dynfault::cli

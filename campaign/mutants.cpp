@@ -1,4 +1,4 @@
-#include "runner/campaign/mutants.h"
+#include "campaign/mutants.h"
 
 #include "core/error.h"
 #include "mutate/registry.h"

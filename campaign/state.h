@@ -12,8 +12,8 @@
 
 #include "core/program_spec.h"
 #include "core/task.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
 
 namespace dynfault::campaign {
 

@@ -1,4 +1,4 @@
-#include "runner/campaign/executor.h"
+#include "campaign/executor.h"
 
 #include <time.h>
 

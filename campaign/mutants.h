@@ -9,7 +9,7 @@
 #include "core/program_spec.h"
 #include "mutate/mutant.h"
 #include "mutate/search.h"
-#include "runner/campaign/plan.h"
+#include "campaign/plan.h"
 
 namespace dynfault::campaign {
 

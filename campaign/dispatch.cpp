@@ -1,11 +1,9 @@
-#include "runner/campaign/run.h"
+#include "campaign/dispatch.h"
 
 #include <fcntl.h>
-#include <mpi.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +17,6 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,18 +26,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "campaign/executor.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/progress.h"
+#include "campaign/serialize.h"
+#include "campaign/state.h"
+#include "campaign/store.h"
+#include "campaign/task_process.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/mpi.h"
+#include "core/process_stats.h"
 #include "core/program_spec.h"
-#include "runner/campaign/decide.h"
-#include "runner/campaign/executor.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/progress.h"
-#include "runner/campaign/serialize.h"
-#include "runner/campaign/state.h"
-#include "runner/campaign/store.h"
-#include "runner/campaign/task_process.h"
+#include "mutate/kill.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;
@@ -62,28 +61,6 @@ void install_signal_handlers() {
 }
 
 // ------------------------------------------------------------------ misc ---
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
-    if (std::getenv(v)) return true;
-  return false;
-}
-
-long current_rss_kb() {
-  long pages_total = 0, pages_resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
-    std::fclose(f);
-  }
-  return pages_resident * (::sysconf(_SC_PAGESIZE) / 1024);
-}
-
-double cpu_seconds() {
-  rusage u;
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 // Sleeps between polls: short right after activity, up to 2 ms when idle, so
 // waiting costs well under 1% of a core yet a result is seen within 2 ms.
 class Backoff {
@@ -99,8 +76,6 @@ class Backoff {
   static constexpr long kMinNs = 20'000, kMaxNs = 2'000'000;
   long ns_ = kMinNs;
 };
-
-RunStats g_stats;
 
 // A lock on <campaign>/.lock for the master's lifetime: two masters on one
 // directory would delete each other's batch files. flock dies with the process.
@@ -125,52 +100,11 @@ class DirectoryLock {
 // with nothing outstanding). worker -> master: Result (one per task handed out).
 enum Tag : int { kTagTask = 1, kTagResult = 2, kTagStop = 3, kTagAbort = 4, kTagDrain = 5 };
 
-// MPI_Iprobe in a burst: measured with Open MPI 4.1, a message that has
-// arrived is only reported after ~4-8 Iprobe calls (low-priority progress
-// callbacks run once per several progress calls), so one Iprobe per backoff
-// sleep saw each message only at the top of the backoff ladder (1.5 ms per
-// one-way message); 8 calls per wake-up see it within microseconds.
-bool probe(int source, int tag, MPI_Status& status) {
-  int flag = 0;
-  for (int k = 0; k < 8 && !flag; ++k) MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &status);
-  return flag != 0;
+// Waits, sleeping between polls, until every send has completed.
+void drain(mpi::Outbox& outbox) {
+  Backoff b;
+  while (!outbox.progress()) b.sleep();
 }
-
-std::string receive(const MPI_Status& probed) {
-  int count = 0;
-  MPI_Get_count(&probed, MPI_BYTE, &count);
-  std::string bytes(static_cast<size_t>(count), '\0');
-  MPI_Recv(bytes.data(), count, MPI_BYTE, probed.MPI_SOURCE, probed.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-  return bytes;
-}
-
-// Nonblocking sends whose buffers live until MPI is done with them.
-class Outbox {
- public:
-  void send(std::string bytes, int dest, int tag) {
-    pending_.push_back({std::move(bytes), MPI_REQUEST_NULL});
-    auto& p = pending_.back();
-    MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, dest, tag, MPI_COMM_WORLD, &p.request);
-  }
-  void progress() {
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      int done = 0;
-      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
-      it = done ? pending_.erase(it) : std::next(it);
-    }
-  }
-  void drain() {
-    Backoff b;
-    for (progress(); !pending_.empty(); progress()) b.sleep();
-  }
-
- private:
-  struct Pending {
-    std::string bytes;
-    MPI_Request request;
-  };
-  std::list<Pending> pending_;  // std::list: buffers never move
-};
 
 std::string task_message(int64_t index, const Task& task) {
   std::string msg(sizeof index, '\0');
@@ -273,7 +207,7 @@ class Flusher {
 // ------------------------------------------------------------------ master ---
 class Master {
  public:
-  Master(const std::string& dir, const RunOptions& options, int workers)
+  Master(const std::string& dir, const CampaignRunOptions& options, int workers)
       : dir_(dir),
         options_(options),
         workers_(workers),
@@ -293,35 +227,37 @@ class Master {
                    store_.removed_orphans());
     verdicts_ = state_.take_unjournaled_verdicts();
     for (size_t i : state_.pending()) queue_.push(i);
-    g_stats = RunStats{};
-    g_stats.master = true;
-    g_stats.workers = workers;
-    g_stats.rss_samples.push_back({0, current_rss_kb()});
+    stats_.workers = workers;
+    stats_.rss_samples.push_back({0, current_rss_kb()});
   }
 
+  // Returns the process exit code; stats() then holds this run's statistics.
   int run() {
-    const double started = monotonic_seconds(), cpu_started = cpu_seconds();
+    const double started = monotonic_seconds(), cpu_started = process_cpu_seconds();
     if (workers_ == 0) run_alone();
     else run_master();
     flush();
     flusher_.wait_idle();
-    g_stats.batches_written = flusher_.batches();
-    g_stats.flush_seconds = flusher_.seconds();
-    g_stats.wall_seconds = monotonic_seconds() - started;
-    g_stats.master_cpu_seconds = cpu_seconds() - cpu_started;
+    stats_.batches_written = flusher_.batches();
+    stats_.flush_seconds = flusher_.seconds();
+    stats_.wall_seconds = monotonic_seconds() - started;
+    stats_.master_cpu_seconds = process_cpu_seconds() - cpu_started;
+    stats_.peak_rss_kb = peak_rss_kb();
     progress_.finish(counts(0));
     if (!state_.complete()) {
       std::fprintf(stderr, "campaign: stopped with %zu of %zu tasks done; run the same command to resume (exit %d)\n",
                    state_.done_count(), state_.size(), kExitResumeMe);
       return kExitResumeMe;
     }
-    if (options_.consolidate && (g_stats.tasks_finished > 0 || !fs::exists(dir_ + "/traces.h5"))) {
+    if (options_.consolidate && (stats_.tasks_finished > 0 || !fs::exists(dir_ + "/traces.h5"))) {
       const ExportSummary s = export_corpus(dir_, dir_ + "/traces.h5", false);
       std::fprintf(stderr, "campaign: complete: %zu runs (%zu of mutants, %zu of killed mutants, %zu crashed) in %s/traces.h5\n",
                    s.runs, s.mutant_runs, s.killed_runs, s.crashed_runs, dir_.c_str());
     }
     return kExitComplete;
   }
+
+  const DispatchStats& stats() const { return stats_; }
 
  private:
   struct Compare {  // priority_queue top = largest expected cost, then smallest id
@@ -341,7 +277,7 @@ class Master {
     c.killed = state_.killed_count();
     c.decided = state_.verdict_count();
     c.running = running;
-    c.done_this_session = g_stats.tasks_finished;
+    c.done_this_session = stats_.tasks_finished;
     return c;
   }
 
@@ -376,7 +312,7 @@ class Master {
       throw Error("campaign", "rank " + std::to_string(rank) + " reported an unknown task index");
     const size_t i = static_cast<size_t>(r.task_index);
     const Task& task = state_.task(i);
-    g_stats.worker_busy_seconds += r.seconds;
+    stats_.worker_busy_seconds += r.seconds;
     const int attempt = ++attempts_[i];
     switch (r.outcome) {
       case Outcome::Done: {
@@ -418,7 +354,7 @@ class Master {
     rec.task_id = task.id;
     rec.status = to_string(trace.status);
     rec.checksum = trace_checksum(trace);
-    rec.metric = kill_metric(trace, original(task.program));
+    rec.metric = mutate::kill_metric(trace, original(task.program));
     rec.attempts = attempts;
     if (buffer_.empty()) first_buffered_ = monotonic_seconds();
     buffer_.push_back(std::move(trace));
@@ -428,8 +364,8 @@ class Master {
     for (size_t n : update.new_tasks) queue_.push(n);
     attempts_.erase(i);
     crashes_.erase(i);
-    ++g_stats.tasks_finished;
-    if (g_stats.tasks_finished % 1000 == 0) g_stats.rss_samples.push_back({g_stats.tasks_finished, current_rss_kb()});
+    ++stats_.tasks_finished;
+    if (stats_.tasks_finished % 1000 == 0) stats_.rss_samples.push_back({stats_.tasks_finished, current_rss_kb()});
     if (buffer_.size() >= static_cast<size_t>(std::max(1, options_.batch_size))) flush();
   }
 
@@ -479,7 +415,7 @@ class Master {
     const size_t depth = 1 + static_cast<size_t>(std::max(0, options_.prefetch));
     std::vector<std::vector<int64_t>> outstanding(size);  // tasks handed to each worker, not yet reported
     std::vector<char> stopped(size, 0), drained(size, 0);
-    Outbox outbox;
+    mpi::Outbox outbox;
     Backoff backoff;
     bool aborted = false;
     for (;;) {
@@ -522,15 +458,14 @@ class Master {
       }
       if (busy == 0 && (draining || queue_.empty())) break;
 
-      MPI_Status st;
-      if (probe(MPI_ANY_SOURCE, kTagResult, st)) {
-        TaskResult r = deserialize_result(receive(st));
-        auto& mine = outstanding[st.MPI_SOURCE];
+      if (const auto m = mpi::probe(mpi::kAnySource, kTagResult)) {
+        TaskResult r = deserialize_result(mpi::receive(*m));
+        auto& mine = outstanding[m->source];
         const auto it = std::find(mine.begin(), mine.end(), r.task_index);
         if (it == mine.end())
-          throw Error("campaign", "rank " + std::to_string(st.MPI_SOURCE) + " reported a task it was not given");
+          throw Error("campaign", "rank " + std::to_string(m->source) + " reported a task it was not given");
         mine.erase(it);
-        handle(std::move(r), st.MPI_SOURCE);
+        handle(std::move(r), m->source);
         backoff.reset();
         continue;
       }
@@ -541,11 +476,11 @@ class Master {
     }
     for (int w = 1; w < size; ++w)
       if (!stopped[w]) outbox.send("", w, kTagStop), stopped[w] = 1;
-    outbox.drain();
+    drain(outbox);
   }
 
   std::string dir_;
-  RunOptions options_;
+  CampaignRunOptions options_;
   int workers_;
   DirectoryLock lock_;
   Journal journal_;
@@ -564,14 +499,15 @@ class Master {
   bool draining_ = false;
   int seen_signals_ = 0;
   double drain_deadline_ = 0;
+  DispatchStats stats_;
 };
 
 // ------------------------------------------------------------------ worker ---
-void run_worker(const RunOptions& options, int rank) {
+void run_worker(const CampaignRunOptions& options, int rank) {
   const ExecutorInfo& executor = find_executor(options.executor);
   const ExecContext context{options.threads, rank};
   const std::string host = host_name();
-  Outbox outbox;
+  mpi::Outbox outbox;
   Backoff backoff;
   std::deque<std::pair<int64_t, Task>> queued;
   std::unique_ptr<TaskProcess> running;
@@ -586,16 +522,15 @@ void run_worker(const RunOptions& options, int rank) {
   };
   for (;;) {
     // Messages first: they may add work or stop it.
-    MPI_Status st;
-    if (probe(0, MPI_ANY_TAG, st)) {
+    if (const auto m = mpi::probe(0, mpi::kAnyTag)) {
       backoff.reset();
-      const std::string msg = receive(st);
-      if (st.MPI_TAG == kTagStop) break;
-      if (st.MPI_TAG == kTagTask) {
+      const std::string msg = mpi::receive(*m);
+      if (m->tag == kTagStop) break;
+      if (m->tag == kTagTask) {
         int64_t index = -1;
         std::memcpy(&index, msg.data(), sizeof index);
         queued.emplace_back(index, deserialize_task(msg.substr(sizeof index)));
-      } else if (st.MPI_TAG == kTagDrain) {
+      } else if (m->tag == kTagDrain) {
         draining = true;
         for (auto& [index, task] : queued) {
           TaskResult r;
@@ -604,7 +539,7 @@ void run_worker(const RunOptions& options, int rank) {
           report(std::move(r), index);
         }
         queued.clear();
-      } else if (st.MPI_TAG == kTagAbort && running) {
+      } else if (m->tag == kTagAbort && running) {
         report(running->stop_on_purpose("stopped by the master: drain grace period expired"), running_index);
         running.reset();
       }
@@ -630,14 +565,20 @@ void run_worker(const RunOptions& options, int rank) {
     outbox.progress();
     backoff.sleep();
   }
-  outbox.drain();
+  drain(outbox);
+}
+
+CampaignRunResult run_as_master(const std::string& dir, const CampaignRunOptions& options, int workers) {
+  Master master(dir, options, workers);
+  CampaignRunResult result;
+  result.exit_code = master.run();
+  result.stats = master.stats();
+  return result;
 }
 
 }  // namespace
 
-const RunStats& last_run_stats() { return g_stats; }
-
-std::string stats_json(const RunStats& s) {
+std::string stats_json(const DispatchStats& s) {
   nlohmann::json rss = nlohmann::json::array();
   for (const auto& [tasks, kb] : s.rss_samples) rss.push_back({tasks, kb});
   return nlohmann::json{{"tasks_finished", s.tasks_finished},
@@ -647,11 +588,12 @@ std::string stats_json(const RunStats& s) {
                         {"workers", s.workers},
                         {"batches_written", s.batches_written},
                         {"flush_seconds", s.flush_seconds},
-                        {"rss_kb_by_tasks", rss}}
+                        {"rss_kb_by_tasks", rss},
+                        {"peak_rss_kb", s.peak_rss_kb}}
       .dump();
 }
 
-int run_campaign(const std::string& dir, const RunOptions& options) {
+CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions& options) {
   find_executor(options.executor);  // unknown executors fail on every rank before MPI starts
   if (!fs::exists(dir + "/plan.json")) throw Error(dir, "not a campaign directory (no plan.json)");
   if (is_sharded_root(dir)) load_plan(dir);  // throws the "run one shard" message
@@ -659,29 +601,20 @@ int run_campaign(const std::string& dir, const RunOptions& options) {
   g_drain_signals = 0;
   // Backoff sleeps of tens of microseconds need a small timer slack (default 50 us).
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-  if (!launched_by_mpi()) return Master(dir, options, 0).run();
+  if (!mpi::launched_by_mpi()) return run_as_master(dir, options, 0);
 
-  int provided = 0;
   // FUNNELED: the master runs a flusher thread, but only the main thread calls MPI.
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-  if (provided < MPI_THREAD_FUNNELED) {
-    MPI_Finalize();
-    throw Error("campaign run", "the MPI library does not support MPI_THREAD_FUNNELED");
-  }
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  int code = kExitComplete;
+  const mpi::Session session(mpi::Threads::Funneled);
+  CampaignRunResult result;
   try {
-    if (rank == 0) code = Master(dir, options, size - 1).run();
-    else run_worker(options, rank);
+    if (session.rank() == 0) result = run_as_master(dir, options, session.size() - 1);
+    else run_worker(options, session.rank());
   } catch (const std::exception& e) {
     // One rank failing leaves the others waiting on it: take the job down.
-    std::fprintf(stderr, "dynfault: rank %d: %s\n", rank, e.what());
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::fprintf(stderr, "dynfault: rank %d: %s\n", session.rank(), e.what());
+    session.abort(1);
   }
-  MPI_Finalize();
-  return code;
+  return result;
 }
 
 }  // namespace dynfault::campaign

@@ -1,4 +1,4 @@
-#include "runner/campaign/progress.h"
+#include "campaign/progress.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "runner/campaign/task_process.h"
+#include "core/process_stats.h"
 
 namespace dynfault::campaign {
 

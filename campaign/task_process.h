@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "runner/campaign/executor.h"
-#include "runner/campaign/serialize.h"
+#include "campaign/executor.h"
+#include "campaign/serialize.h"
 
 namespace dynfault::campaign {
 
@@ -56,7 +56,6 @@ class TaskProcess {
 // A Crashed trace for a task that crashed its worker process `attempts` times.
 Trace crash_trace(const Task& task, int attempts, const std::string& last_message);
 
-double monotonic_seconds();
 double unix_seconds();
 std::string host_name();
 

@@ -1,12 +1,12 @@
-#include "runner/campaign/collect_bridge.h"
+#include "campaign/collect_bridge.h"
 
 #include <filesystem>
 
 #include "core/error.h"
-#include "runner/campaign/journal.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/state.h"
-#include "runner/campaign/store.h"
+#include "campaign/journal.h"
+#include "campaign/plan.h"
+#include "campaign/state.h"
+#include "campaign/store.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;

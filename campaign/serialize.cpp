@@ -1,4 +1,4 @@
-#include "runner/campaign/serialize.h"
+#include "campaign/serialize.h"
 
 #include <sstream>
 

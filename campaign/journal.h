@@ -31,7 +31,7 @@ struct VerdictRecord {
   std::string program;
   bool killed = false;
   std::string label;       // the mutant's category when killed, else empty
-  double p_value = 0, effect_size = 0;
+  double p_reported = 0, d = 0;  // as mutate::KillResult (journal keys "p", "d")
   int64_t original_runs = 0, mutant_runs = 0;
 };
 

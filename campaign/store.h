@@ -28,7 +28,7 @@
 
 #include "core/corpus.h"
 #include "core/trace.h"
-#include "runner/campaign/journal.h"
+#include "campaign/journal.h"
 
 namespace dynfault::campaign {
 

@@ -1,4 +1,4 @@
-#include "runner/campaign/store.h"
+#include "campaign/store.h"
 
 #include <cstdio>
 #include <cstring>
@@ -11,8 +11,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/seed.h"
-#include "runner/campaign/plan.h"
-#include "runner/campaign/state.h"
+#include "campaign/plan.h"
+#include "campaign/state.h"
 
 namespace dynfault::campaign {
 namespace fs = std::filesystem;
