@@ -14,7 +14,7 @@
 #include "core/trace_io.h"
 #include "cli/run_mutant.h"
 #include "mutate/kill.h"
-#include "runner/run.h"
+#include "runner/library.h"
 
 namespace dynfault::cli {
 namespace {
@@ -101,7 +101,7 @@ void run(const RunOptions& o) {
     run_mutant_repeats(request, m);
     return;
   }
-  const Trace trace = runner::train_and_trace(request);
+  const Trace trace = runner::runner_library().train_and_trace(request);
   save_trace_file(o.out, trace);
   std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "") << ", "
             << trace.epochs() << " epochs, " << std::fixed << std::setprecision(2) << trace.wall_seconds << " s -> "
