@@ -120,9 +120,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--program", o->program, "Stack Overflow id of a zoo program");
   sub.add_option("--spec", o->spec_file, "Program spec file (instead of, or checked against, --program)");
   sub.add_option("--zoo", o->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
-  std::string probes;
-  for (const auto& d : probe_catalogue()) probes += d.name + ", ";
-  sub.add_option("--probes", o->probes, "Comma-separated list of " + probes + "or none (default cf,of)");
+  sub.add_option("--probes", o->probes, "Probes: " + probe_choices() + " (default cf,of)");
   sub.add_option("--seed", o->seed, "Run seed (unsigned 64-bit); data, init, shuffle, dropout and probes derive from it");
   sub.add_option("--scale", o->scale, "full, reduced or smoke (default reduced)");
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");

@@ -92,11 +92,7 @@ ProbeSet parse_probes(std::string_view text, const std::string& where) {
     size_t end = t.find(',', start);
     if (end == std::string::npos) end = t.size();
     const std::string item = t.substr(start, end - start);
-    if (!find_probe(item)) {
-      std::string known;
-      for (const auto& d : probe_catalogue()) known += d.name + ", ";
-      throw Error(where, "unknown probe '" + item + "' (expected a comma-separated list of " + known + "or none)");
-    }
+    if (!find_probe(item)) throw Error(where, "unknown probe '" + item + "' (expected " + probe_choices() + ")");
     p.names.insert(item);
     start = end + 1;
   }

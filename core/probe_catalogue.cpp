@@ -19,4 +19,10 @@ const ProbeDeclaration* find_probe(std::string_view name) {
   return nullptr;
 }
 
+std::string probe_choices() {
+  std::string out = "a comma-separated list of ";
+  for (const auto& d : probe_catalogue()) out += d.name + ", ";
+  return out + "or none";
+}
+
 }  // namespace dynfault

@@ -22,5 +22,7 @@ struct ProbeDeclaration {
 // Sorted by name, the order of a ProbeSet's text form.
 const std::vector<ProbeDeclaration>& probe_catalogue();
 const ProbeDeclaration* find_probe(std::string_view name);  // nullptr when unknown
+// What --probes accepts, for help texts and errors: "a comma-separated list of cf, of, or none".
+std::string probe_choices();
 
 }  // namespace dynfault
