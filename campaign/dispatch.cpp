@@ -594,7 +594,8 @@ std::string stats_json(const DispatchStats& s) {
 }
 
 CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions& options) {
-  find_executor(options.executor);  // unknown executors fail on every rank before MPI starts
+  // Unknown executors, and a missing runner library, fail on every rank before MPI starts.
+  if (const ExecutorInfo& executor = find_executor(options.executor); executor.prepare) executor.prepare();
   if (!fs::exists(dir + "/plan.json")) throw Error(dir, "not a campaign directory (no plan.json)");
   if (is_sharded_root(dir)) load_plan(dir);  // throws the "run one shard" message
   install_signal_handlers();

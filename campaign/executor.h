@@ -1,6 +1,6 @@
 #pragma once
 // Executors turn a Task into a Trace. The real one ("train", registered by the
-// dynfault binary's `campaign run`, which links the LibTorch runner) trains the
+// dynfault binary's `campaign run`, which loads the LibTorch runner) trains the
 // program; "noop" and "sleep" are torch-free stand-ins so the MPI machinery,
 // the journal and the fault handling can be tested and benchmarked without
 // LibTorch. An executor reports problems of the program inside the trace
@@ -25,14 +25,17 @@ struct ExecutorInfo {
   std::string name;
   std::string help;
   ExecutorFn run;
+  // Once per process before any task, so task children inherit what it loads
+  // (train: the LibTorch runner library). Optional; throws dynfault::Error.
+  std::function<void()> prepare;
 };
 
 // Registration, in the manner of cli/command.h: a static RegisterExecutor in the
 // executor's translation unit.
 void register_executor(ExecutorInfo info);
 struct RegisterExecutor {
-  RegisterExecutor(std::string name, std::string help, ExecutorFn run) {
-    register_executor({std::move(name), std::move(help), std::move(run)});
+  RegisterExecutor(std::string name, std::string help, ExecutorFn run, std::function<void()> prepare = {}) {
+    register_executor({std::move(name), std::move(help), std::move(run), std::move(prepare)});
   }
 };
 // Throws dynfault::Error listing the known executors when `name` is unknown.

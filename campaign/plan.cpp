@@ -114,8 +114,8 @@ double estimate_cost(const ProgramSpec& spec, Scale scale, ProbeSet probes) {
   }
   weights = std::max(weights, width);
   double seconds = 6.0 * weights * n_train * std::max(1.0, epochs) / 1e9;
-  if (probes.cf) seconds *= 2.0;   // HVPs on a probe batch each epoch
-  if (probes.of) seconds *= 1.2;   // per-step gradient/activation statistics
+  if (probes.has("cf")) seconds *= 2.0;  // HVPs on a probe batch each epoch
+  if (probes.has("of")) seconds *= 1.2;  // per-step gradient/activation statistics
   return 0.5 + seconds;            // process and data start-up
 }
 

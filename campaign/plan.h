@@ -27,7 +27,7 @@ struct CampaignSettings {
   std::vector<std::string> programs;  // resolved program ids, in plan order
   std::string selection;              // what the user asked for: "set:dynfault38" or "list:a,b"
   int repeats = 20;                   // runs per original and per mutant configuration
-  ProbeSet probes{true, true};
+  ProbeSet probes{{"cf", "of"}};
   Scale scale = Scale::Reduced;
   int max_mutants = -1;               // per program; -1 = all
   uint64_t seed = 0;

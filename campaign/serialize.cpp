@@ -5,16 +5,38 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/map.hpp>
+#include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 
 namespace boost::serialization {
 
+// One flag per catalogued probe, in catalogue order: for cf and of the same
+// two bools as the former `bool cf, of`, so archives keep their bytes.
 template <class Archive>
-void serialize(Archive& ar, dynfault::ProbeSet& p, const unsigned) {
-  ar& p.cf& p.of;
+void save(Archive& ar, const dynfault::ProbeSet& p, const unsigned) {
+  for (const auto& d : dynfault::probe_catalogue()) {
+    const bool on = p.has(d.name);
+    ar << on;
+  }
+}
+
+template <class Archive>
+void load(Archive& ar, dynfault::ProbeSet& p, const unsigned) {
+  p.names.clear();
+  for (const auto& d : dynfault::probe_catalogue()) {
+    bool on = false;
+    ar >> on;
+    if (on) p.names.insert(d.name);
+  }
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::ProbeSet& p, const unsigned version) {
+  split_free(ar, p, version);
 }
 
 template <class Archive>

@@ -1,10 +1,11 @@
 // `dynfault campaign run` with the real executor: each task trains its program
-// with the LibTorch runner (runner/run.h). Registered here because only this
-// binary links LibTorch; the campaign machinery itself is torch-free.
+// with the LibTorch runner, loaded from libdynfault_runner.so (runner/library.h)
+// by every rank before it runs or forks tasks. The campaign machinery itself,
+// like this binary, is torch-free.
 #include "core/program_spec.h"
 #include "cli/cmd_campaign.h"
 #include "campaign/executor.h"
-#include "runner/run.h"
+#include "runner/library.h"
 
 namespace {
 
@@ -21,11 +22,11 @@ dynfault::Trace train_task(const dynfault::Task& task, const dynfault::campaign:
   request.probes = task.probes;
   request.scale = task.scale;
   request.threads = context.threads;
-  return dynfault::runner::train_and_trace(request);
+  return dynfault::runner::runner_library().train_and_trace(request);
 }
 
 const dynfault::campaign::RegisterExecutor kTrain("train", "trains the program with the LibTorch runner",
-                                                  train_task);
+                                                  train_task, [] { dynfault::runner::runner_library(); });
 const dynfault::cli::ExtendCampaignCommand kRun(
     [](CLI::App& campaign) { dynfault::cli::add_run_command(campaign, "train"); });
 

@@ -8,12 +8,13 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
 #include "core/trace_io.h"
 #include "cli/run_mutant.h"
 #include "mutate/kill.h"
-#include "runner/run.h"
+#include "runner/library.h"
 
 namespace dynfault::cli {
 namespace {
@@ -86,7 +87,7 @@ void run(const RunOptions& o) {
     run_mutant_repeats(request, m);
     return;
   }
-  const Trace trace = runner::train_and_trace(request);
+  const Trace trace = runner::runner_library().train_and_trace(request);
   save_trace_file(o.out, trace);
   std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "") << ", "
             << trace.epochs() << " epochs, " << std::fixed << std::setprecision(2) << trace.wall_seconds << " s -> "
@@ -105,7 +106,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--program", o->program, "Stack Overflow id of a zoo program");
   sub.add_option("--spec", o->spec_file, "Program spec file (instead of, or checked against, --program)");
   sub.add_option("--zoo", o->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
-  sub.add_option("--probes", o->probes, "cf, of, cf,of or none (default cf,of)");
+  sub.add_option("--probes", o->probes, "Probes: " + probe_choices() + " (default cf,of)");
   sub.add_option("--seed", o->seed, "Run seed (unsigned 64-bit); data, init, shuffle, dropout and probes derive from it");
   sub.add_option("--scale", o->scale, "full, reduced or smoke (default reduced)");
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");

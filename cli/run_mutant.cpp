@@ -7,6 +7,7 @@
 #include "core/seed.h"
 #include "mutate/kill.h"
 #include "mutate/mutant.h"
+#include "runner/library.h"
 
 namespace dynfault::cli {
 
@@ -38,7 +39,7 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
         req.category = to_string(mutant.category);
         req.parameters = mutant.parameters.dump();
       }
-      Trace t = runner::train_and_trace(req);
+      Trace t = runner::runner_library().train_and_trace(req);
       const double value = mutate::kill_metric(t, original);
       (is_mutant ? mutant_values : original_values).push_back(value);
       std::cerr << run_id << ": " << to_string(t.status) << ", " << metric.channel << " = " << value << "\n";

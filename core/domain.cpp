@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 
 namespace dynfault {
 namespace {
@@ -47,11 +48,11 @@ std::string to_string(Scale s) {
   return "?";
 }
 
-std::string to_string(ProbeSet p) {
-  if (p.cf && p.of) return "cf,of";
-  if (p.cf) return "cf";
-  if (p.of) return "of";
-  return "none";
+std::string to_string(const ProbeSet& p) {
+  if (p.names.empty()) return "none";
+  std::string out;
+  for (const auto& name : p.names) out += (out.empty() ? "" : ",") + name;
+  return out;
 }
 
 Architecture parse_architecture(std::string_view text, const std::string& where) {
@@ -91,9 +92,8 @@ ProbeSet parse_probes(std::string_view text, const std::string& where) {
     size_t end = t.find(',', start);
     if (end == std::string::npos) end = t.size();
     const std::string item = t.substr(start, end - start);
-    if (item == "cf") p.cf = true;
-    else if (item == "of") p.of = true;
-    else throw Error(where, "unknown probe '" + item + "' (expected cf, of, cf,of or none)");
+    if (!find_probe(item)) throw Error(where, "unknown probe '" + item + "' (expected " + probe_choices() + ")");
+    p.names.insert(item);
     start = end + 1;
   }
   return p;

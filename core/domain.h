@@ -2,6 +2,7 @@
 // Vocabulary shared by every stage: architectures, fault categories, probe sets,
 // data scales. Each has one canonical spelling used in specs, traces and CLIs.
 #include <array>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -26,23 +27,24 @@ inline constexpr std::array<FaultCategory, 7> kAllCategories = {
 //   smoke   - tiny, for tests: also caps epochs
 enum class Scale { Full, Reduced, Smoke };
 
-// Which per-epoch probes a run records (both may be on).
+// Which per-epoch probes a run records: names from the probe catalogue
+// (core/probe_catalogue.h; today cf = curvature, of = optimizer/system).
 struct ProbeSet {
-  bool cf = false;  // curvature: Hessian-vector products
-  bool of = false;  // optimizer, activation and system metrics
-  bool operator==(const ProbeSet& o) const { return cf == o.cf && of == o.of; }
+  std::set<std::string> names;
+  bool has(const std::string& name) const { return names.count(name) > 0; }
+  bool operator==(const ProbeSet& o) const { return names == o.names; }
 };
 
 std::string to_string(Architecture a);
 std::string to_string(FaultCategory c);
 std::string to_string(Scale s);
-std::string to_string(ProbeSet p);  // "cf,of", "cf", "of" or "none"
+std::string to_string(const ProbeSet& p);  // the names in order joined by ",": "cf,of", "cf", ...; or "none"
 
 // Parsers throw dynfault::Error naming `where` and the bad value.
 Architecture parse_architecture(std::string_view text, const std::string& where = "");
 FaultCategory parse_category(std::string_view text, const std::string& where = "");
 Scale parse_scale(std::string_view text, const std::string& where = "");
-ProbeSet parse_probes(std::string_view text, const std::string& where = "");
+ProbeSet parse_probes(std::string_view text, const std::string& where = "");  // names checked against the catalogue
 
 // Sample/length/epoch caps applied by a scale (Full has none: all -1).
 struct ScaleCaps {

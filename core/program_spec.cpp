@@ -41,7 +41,7 @@ void check_activation(const Json& cfg, const std::string& where) {
   if (!cfg.contains("activation")) return;
   if (!cfg["activation"].is_string()) throw Error(where, "'activation' must be a string");
   const auto a = cfg["activation"].get<std::string>();
-  if (!contains(known_activations(), a))
+  if (!is_known_activation(a))
     throw Error(where, "unknown activation '" + a + "' (known: " + joined(known_activations()) + ")");
 }
 
@@ -132,6 +132,8 @@ const std::vector<std::string>& known_activations() {
       "hard_sigmoid", "exponential", "swish", "gelu", "relu6", "leaky_relu"};
   return v;
 }
+
+bool is_known_activation(const std::string& name) { return contains(known_activations(), name); }
 
 const std::vector<std::string>& known_initializers() {
   static const std::vector<std::string> v = {

@@ -66,11 +66,13 @@ struct ProgramSpec {
   bool operator!=(const ProgramSpec& o) const { return !(*this == o); }
 };
 
-// Known vocabulary, checked when a spec is parsed.
+// Known vocabulary, checked when a spec is parsed. The one list of layer types
+// and activations: the runner builds exactly these (tests/runner/test_model.cpp).
 const std::vector<std::string>& known_layer_types();
 const std::vector<std::string>& known_losses();
 const std::vector<std::string>& known_optimizers();
 const std::vector<std::string>& known_activations();
+bool is_known_activation(const std::string& name);
 const std::vector<std::string>& known_initializers();
 
 // Parse and validate structure; `where` names the file for error messages.

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 
 namespace dynfault::evaluate {
 
@@ -14,21 +15,9 @@ const std::vector<std::string>& baseline_channels() {
 }
 
 namespace {
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
-// Optimizer/system channels by name: the 11 extended columns of the published V2
-// schema (hardware ones also under their imported sys_* names) and the runner's
-// OF probe additions (global gradient norm, learning rate).
-const std::set<std::string>& named_of_channels() {
-  static const std::set<std::string> names = {
-      "gradient_max",  "gradient_min",    "gradient_median", "adjusted_lr",     "mean_activation",
-      "std_activation", "mean_grad",      "std_grad",        "cpu_utilization", "memory_usage",
-      "gpu_memory_utilization", "learning_rate", "grad_global_norm"};
-  return names;
-}
-bool is_of_channel(const std::string& c) {
-  // sys_wall_seconds is the always-logged epoch time, not an OF probe.
-  return starts_with(c, "of_") || (starts_with(c, "sys_") && c != "sys_wall_seconds") || named_of_channels().count(c);
+// The trainer's always-logged epoch time belongs to no probe's set.
+bool in_probe_set(const ProbeDeclaration& probe, const std::string& channel) {
+  return channel != "sys_wall_seconds" && probe.claims(channel);
 }
 }  // namespace
 
@@ -50,13 +39,11 @@ ChannelSelection resolve_channels(const std::string& spec, const std::vector<std
     };
     if (item == "baseline") {
       add_baseline();
-    } else if (item == "cf" || item == "of") {
+    } else if (const ProbeDeclaration* probe = find_probe(item)) {
       add_baseline();
       size_t extra = 0;
       for (const auto& c : present) {
-        const bool member = item == "cf" ? (starts_with(c, "cf_") || c == "mean_hvp" || c == "hvp_std")
-                                         : is_of_channel(c);
-        if (member) {
+        if (in_probe_set(*probe, c)) {
           chosen.insert(c);
           ++extra;
         }

@@ -1,14 +1,13 @@
 #pragma once
 // Named channel sets, so analyses can ablate groups of per-epoch channels.
 //   baseline  train_loss, train_acc, val_loss, val_acc
-//   cf        baseline + every cf_* channel (dynfault's curvature probe) + the
-//             published V1 curvature columns mean_hvp, hvp_std when present
-//   of        baseline + every of_* and sys_* channel but sys_wall_seconds
-//             (system resources) + learning_rate, grad_global_norm (the runner's
-//             OF probe) + the 11 extended columns of the published V2 schema
-//             (gradient_max/min/median, adjusted_lr, mean/std_activation,
-//             mean_grad, std_grad, cpu_utilization, gpu_memory_utilization,
-//             memory_usage) when present. Per-layer series are not features.
+//   <probe>   one per probe of the catalogue (core/probe_catalogue.h): baseline
+//             + every channel the probe's DYNFAULT_PROBE_CHANNELS declares
+//             (runner/probes/<probe>.cpp), but the trainer's sys_wall_seconds.
+//             cf: cf_* + the published V1 curvature columns mean_hvp, hvp_std;
+//             of: of_*, sys_* + learning_rate, grad_global_norm + the 11
+//             extended columns of the published V2 schema. Per-layer series
+//             are not features.
 //   all       every channel but `epoch`
 // A spec is a comma-separated list of set names and/or channel names, e.g.
 // "baseline", "cf,of", "baseline,gradient_max".

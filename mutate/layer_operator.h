@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

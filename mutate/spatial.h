@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 
 namespace dynfault::mutate {
 

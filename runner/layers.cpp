@@ -85,13 +85,6 @@ void check_known_keys(const Json& cfg, const std::vector<std::string>& known) {
 
 // ------------------------------------------------------------ activations
 
-bool is_known_activation(const std::string& name) {
-  static const std::set<std::string> names = {"linear", "relu", "sigmoid", "tanh", "softmax", "elu",
-                                              "selu", "softplus", "softsign", "hard_sigmoid", "exponential",
-                                              "swish", "gelu", "relu6", "leaky_relu"};
-  return names.count(name) > 0;
-}
-
 torch::Tensor apply_activation(const std::string& name, const torch::Tensor& x) {
   if (name == "linear" || name.empty()) return x;
   if (name == "relu") return torch::relu(x);

@@ -24,7 +24,7 @@ struct LayerError : std::runtime_error {
 std::string shape_string(const Shape& s);
 
 // ---- activations (keras.activations, Keras 2.15 definitions) ----
-bool is_known_activation(const std::string& name);
+// The names are core's known_activations(); this is how each is computed.
 torch::Tensor apply_activation(const std::string& name, const torch::Tensor& x);
 
 // ---- initializers (keras.initializers, Keras 2.15 definitions) ----

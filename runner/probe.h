@@ -1,8 +1,11 @@
 #pragma once
 // Per-epoch probes (LibTorch; runner-internal). A probe declares its channels
 // and per-layer series, watches the real training steps and measures at the
-// end of every epoch. One probe per file (probes_cf.cpp, probes_of.cpp), each
-// registering itself by name; the trainer creates them from a ProbeSet.
+// end of every epoch. One probe per file, runner/probes/<name>.cpp, defining
+// DYNFAULT_PROBE(<name>, help) and its DYNFAULT_PROBE_CHANNELS; the build
+// generates from that folder both the factory table the trainer uses and the
+// torch-free catalogue (core/probe_catalogue.h) that `--probes` and evaluate's
+// channel sets read. Adding a probe is one file (plus its test).
 //
 // Contract: a probe never changes training. It must not draw from the
 // training random streams (it gets its own generator), must not modify
@@ -11,7 +14,6 @@
 #include <torch/torch.h>
 
 #include <array>
-#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -166,39 +168,23 @@ std::array<double, N> lane_sums(const torch::Tensor& t, F&& terms) {
   return out;
 }
 
-// ---- registry ---------------------------------------------------------------
-
-struct ProbeEntry {
-  std::string name;
-  std::string help;
-  std::function<std::unique_ptr<Probe>()> make;
-};
-
-inline std::vector<ProbeEntry>& probe_registry() {
-  static std::vector<ProbeEntry> entries;
-  return entries;
-}
-
-struct RegisterProbe {
-  RegisterProbe(std::string name, std::string help, std::function<std::unique_ptr<Probe>()> make) {
-    probe_registry().push_back({std::move(name), std::move(help), std::move(make)});
-  }
-};
+// ---- declaration -------------------------------------------------------------
+// Each macro stands on one line: core/CMakeLists.txt reads them with
+// file(STRINGS) into the catalogue, so their arguments are string literals.
+//   DYNFAULT_PROBE(name, "help") { return std::make_unique<...>(); }
+//     defines the probe's factory; name = the file's name.
+//   DYNFAULT_PROBE_CHANNELS(name, "a,b,prefix_*")
+//     channels of the probe's evaluation set (evaluate/channel_sets.h); may
+//     repeat, the lists are joined.
+#define DYNFAULT_PROBE(name, help) std::unique_ptr<::dynfault::runner::Probe> make_probe_##name()
+#define DYNFAULT_PROBE_CHANNELS(name, channels)
 
 // Throws dynfault::Error for an unknown name.
 std::unique_ptr<Probe> make_probe(const std::string& name);
-std::vector<ProbeEntry> registered_probes();  // sorted by name
+// Names of the probe files linked in (the generated table), sorted.
+std::vector<std::string> linked_probes();
 
-// A static library drops object files nothing references, and with them their
-// self-registration. Each probe file defines a link tag; trainer.cpp references
-// every tag (the pattern of XGBoost's DMLC_REGISTRY_FILE_TAG / LINK_TAG).
-#define DYNFAULT_PROBE_FILE_TAG(tag) \
-  int dynfault_probe_link_tag_##tag() { return 0; }
-#define DYNFAULT_PROBE_LINK_TAG(tag)        \
-  int dynfault_probe_link_tag_##tag();      \
-  [[maybe_unused]] static const int dynfault_probe_linked_##tag = dynfault_probe_link_tag_##tag()
-
-// ---- CF building blocks (probes_cf.cpp; the HVP tests use them) -------------
+// ---- CF building blocks (probes/cf.cpp; the HVP tests use them) -------------
 
 // Hessian-vector products of `loss` w.r.t. `params` by double reverse mode,
 // one per vector set in `vectors` (each aligned with params), reusing one

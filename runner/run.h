@@ -1,7 +1,8 @@
 #pragma once
 // The runner's public, LibTorch-free entry point: train one program (original
-// or mutant spec) once and return its trace. Used by `dynfault run` and by the
-// campaign workers. Including this header does not pull in LibTorch.
+// or mutant spec) once and return its trace. Including this header does not
+// pull in LibTorch; train_and_trace is defined in libdynfault_runner.so, which
+// `dynfault run` and the campaign workers load through runner/library.h.
 #include <cstdint>
 #include <map>
 #include <string>

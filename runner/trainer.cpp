@@ -13,20 +13,19 @@
 
 namespace dynfault::runner {
 
-// Keep every probe file's self-registration in the link (see probe.h).
-DYNFAULT_PROBE_LINK_TAG(cf);
-DYNFAULT_PROBE_LINK_TAG(of);
+const std::map<std::string, std::unique_ptr<Probe> (*)()>& probe_factories();  // generated: probe_table.cpp
 
 std::unique_ptr<Probe> make_probe(const std::string& name) {
-  for (const auto& e : probe_registry())
-    if (e.name == name) return e.make();
-  throw Error("probes", "unknown probe '" + name + "'");
+  const auto& factories = probe_factories();
+  const auto it = factories.find(name);
+  if (it == factories.end()) throw Error("probes", "unknown probe '" + name + "'");
+  return it->second();
 }
 
-std::vector<ProbeEntry> registered_probes() {
-  std::vector<ProbeEntry> out = probe_registry();
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
+std::vector<std::string> linked_probes() {
+  std::vector<std::string> names;
+  for (const auto& [name, make] : probe_factories()) names.push_back(name);
+  return names;
 }
 
 torch::Tensor to_torch(const Tensor& t) {
@@ -164,8 +163,8 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
   ctx.hvp_vectors = std::max(1, request.hvp_vectors);
 
   std::vector<ProbeSlot> probes;
-  if (request.probes.cf) probes.push_back({make_probe("cf")});
-  if (request.probes.of) probes.push_back({make_probe("of")});
+  // In the set's (name) order, which fixes the order of the trace's channels.
+  for (const auto& name : request.probes.names) probes.push_back({make_probe(name)});
 
   std::vector<std::string> names = {"train_loss", "train_acc", "val_loss", "val_acc", "sys_wall_seconds"};
   std::vector<std::string> units = {"loss", "fraction", "loss", "fraction", "s"};

@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

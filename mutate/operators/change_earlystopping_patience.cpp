@@ -4,7 +4,7 @@
 // other integer searches). None of the 60 seeds uses early stopping, so it
 // applies only to specs that set early_stopping_patience.
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

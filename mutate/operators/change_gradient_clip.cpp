@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

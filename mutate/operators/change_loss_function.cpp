@@ -5,7 +5,7 @@
 // name, as DeepCrime does, so from_logits is false; a value equal to the
 // original loss (same name, from_logits false) is skipped.
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

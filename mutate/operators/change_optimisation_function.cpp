@@ -4,7 +4,7 @@
 // Keras 2.15 defaults apply: its default learning rate and no other argument
 // (momentum, clipping, ... of the original are dropped).
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

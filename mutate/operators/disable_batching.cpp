@@ -1,7 +1,7 @@
 // HDB: DeepCrime's disable_batching: batch_size = len(x_train) (full batch).
 // Applies when the original's batch does not already cover every training sample.
 #include "core/error.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/operator.h"
 
 namespace dynfault::mutate {

@@ -38,7 +38,7 @@ inline void plan_into(const std::string& dir, int repeats = 3, int max_mutants =
   s.programs = {"31556268", "44164749"};
   s.selection = "list:test";
   s.repeats = repeats;
-  s.probes = dynfault::ProbeSet{false, true};
+  s.probes = dynfault::ProbeSet{{"of"}};
   s.scale = dynfault::Scale::Smoke;
   s.max_mutants = max_mutants;
   s.seed = 3;

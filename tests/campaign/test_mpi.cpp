@@ -257,7 +257,7 @@ TEST(CampaignMpi, ShardsRunSeparatelyAndCollectIntoTheSameCorpus) {
     s.programs = {"31556268", "44164749"};
     s.selection = "list:test";
     s.repeats = 3;
-    s.probes = ProbeSet{false, true};
+    s.probes = ProbeSet{{"of"}};
     s.scale = Scale::Smoke;
     s.max_mutants = 3;
     s.seed = 3;

@@ -75,7 +75,7 @@ TEST(Serialize, TaskRoundTrip) {
   t.parameters = R"({"loss":"mse"})";
   t.repeat = 2;
   t.seed = 42;
-  t.probes = ProbeSet{false, true};
+  t.probes = ProbeSet{{"of"}};
   t.scale = Scale::Full;
   t.spec = std::string(10000, 'x');
   t.expected_cost = 0.1;

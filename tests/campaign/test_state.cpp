@@ -19,7 +19,7 @@ Plan small_plan(int repeats = 4) {
   s.programs = {"31556268"};
   s.selection = "list:31556268";
   s.repeats = repeats;
-  s.probes = ProbeSet{false, true};
+  s.probes = ProbeSet{{"of"}};
   s.scale = Scale::Smoke;
   s.seed = 5;
   return make_plan(s, zoo());

@@ -26,7 +26,7 @@ TEST(Task, JsonRoundTrip) {
   t.architecture = "RNN";
   t.repeat = 1;
   t.seed = 0xffffffffffffffffULL;  // does not fit a double: stored as text
-  t.probes = ProbeSet{true, false};
+  t.probes = ProbeSet{{"cf"}};
   t.scale = Scale::Smoke;
   t.spec = R"({"id":"p"})";
   t.expected_cost = 2.5;

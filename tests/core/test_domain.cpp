@@ -2,6 +2,7 @@
 
 #include "core/domain.h"
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 #include "core/seed.h"
 
 using namespace dynfault;
@@ -18,6 +19,30 @@ TEST(Domain, ProbesParse) {
   EXPECT_EQ(to_string(parse_probes("cf")), "cf");
   EXPECT_EQ(to_string(parse_probes("none")), "none");
   EXPECT_THROW(parse_probes("cf,xx"), Error);
+  EXPECT_TRUE(parse_probes("of").has("of"));
+  EXPECT_FALSE(parse_probes("of").has("cf"));
+}
+
+// Generated from runner/probes/*.cpp at configure time, without LibTorch.
+TEST(Domain, ProbeCatalogueReadsTheProbeFiles) {
+  std::vector<std::string> names;
+  for (const auto& d : probe_catalogue()) {
+    names.push_back(d.name);
+    EXPECT_FALSE(d.help.empty()) << d.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"cf", "of"}));
+  const ProbeDeclaration* cf = find_probe("cf");
+  ASSERT_NE(cf, nullptr);
+  EXPECT_TRUE(cf->claims("cf_hvp_mean"));
+  EXPECT_TRUE(cf->claims("mean_hvp"));
+  EXPECT_FALSE(cf->claims("cf"));
+  EXPECT_FALSE(cf->claims("grad_global_norm"));
+  const ProbeDeclaration* of = find_probe("of");
+  ASSERT_NE(of, nullptr);
+  EXPECT_TRUE(of->claims("sys_rss_mb"));
+  EXPECT_TRUE(of->claims("grad_global_norm"));
+  EXPECT_FALSE(of->claims("mean_gradient"));  // a rule input, not an evaluation feature
+  EXPECT_EQ(find_probe("xx"), nullptr);
 }
 
 TEST(Domain, ScaleCapsShrink) {

@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "mutate/catalogue.h"
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 #include "mutate/mutant.h"
 #include "mutate/registry.h"
 

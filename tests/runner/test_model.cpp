@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
+#include "runner/layers.h"
 #include "runner/losses.h"
 #include "runner/model.h"
 
@@ -128,6 +129,22 @@ TEST(Layers, ActivationsFollowKeras215Definitions) {
   expect_close(y, t2({float(std::exp(1) / z), float(std::exp(2) / z), float(std::exp(3) / z), 1 / 3.f, 1 / 3.f, 1 / 3.f},
                      {1, 2, 3}));
   expect_close(sm->output_logits(), t2({1, 2, 3, 0, 0, 0}, {1, 2, 3}));
+}
+
+// The spec parser's vocabulary (core) is the one list: the runner builds every
+// layer type it accepts (a missing argument is fine, an unsupported type is not)
+// and computes every activation.
+TEST(Layers, EveryKnownLayerTypeAndActivationIsBuilt) {
+  for (const auto& type : known_layer_types()) {
+    try {
+      detail::make_layer({type, Json::object()});
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).rfind("unsupported layer type", 0), 0u) << type << ": " << e.what();
+    }
+  }
+  EXPECT_THROW(detail::make_layer({"Conv3D", Json::object()}), detail::LayerError);
+  for (const auto& a : known_activations())
+    EXPECT_NO_THROW(detail::apply_activation(a, torch::zeros({1, 3}))) << a;
 }
 
 TEST(Layers, DropoutIsInvertedInTrainingAndIdentityInEval) {

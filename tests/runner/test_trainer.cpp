@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/probe_catalogue.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
 #include "runner/probe.h"
@@ -405,11 +406,13 @@ TEST(Hvp, RademacherVectorsAreReproducibleSignsShapedLikeTheParameters) {
   EXPECT_EQ(d[0].scalar_type(), torch::kFloat64);
 }
 
-TEST(Probes, RegistryListsCfAndOf) {
-  std::set<std::string> names;
-  for (const auto& e : registered_probes()) names.insert(e.name);
-  EXPECT_TRUE(names.count("cf"));
-  EXPECT_TRUE(names.count("of"));
+// The factory table and the torch-free catalogue come from the same folder.
+TEST(Probes, EveryCataloguedProbeIsLinked) {
+  std::vector<std::string> catalogued;
+  for (const auto& d : probe_catalogue()) catalogued.push_back(d.name);
+  EXPECT_EQ(linked_probes(), catalogued);
+  EXPECT_EQ(catalogued, (std::vector<std::string>{"cf", "of"}));
+  for (const auto& name : catalogued) EXPECT_NE(make_probe(name), nullptr) << name;
   EXPECT_THROW(make_probe("nope"), dynfault::Error);
 }
 

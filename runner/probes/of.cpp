@@ -15,8 +15,6 @@
 
 namespace dynfault::runner {
 
-DYNFAULT_PROBE_FILE_TAG(of)
-
 namespace {
 
 // V2's hard-coded thresholds (trace-metrics.md).
@@ -440,9 +438,17 @@ class OptimizerProbe : public Probe {
   bool epoch_seen_ = false;
 };
 
-const RegisterProbe kRegisterOptimizer(
-    "of", "optimizer/system: V2 callback columns, gradient and activation statistics, per-layer rule inputs",
-    [] { return std::make_unique<OptimizerProbe>(); });
-
 }  // namespace
+
+// System resources, the 11 extended columns of the published V2 schema
+// (hardware ones also under their imported sys_* names), and this probe's
+// global gradient norm and learning rate. Its other channels are rule inputs,
+// not evaluation features.
+DYNFAULT_PROBE_CHANNELS(of, "of_*,sys_*,gradient_max,gradient_min,gradient_median,adjusted_lr")
+DYNFAULT_PROBE_CHANNELS(of, "mean_activation,std_activation,mean_grad,std_grad")
+DYNFAULT_PROBE_CHANNELS(of, "cpu_utilization,memory_usage,gpu_memory_utilization,learning_rate,grad_global_norm")
+DYNFAULT_PROBE(of, "optimizer/system: V2 callback columns, gradient and activation statistics, per-layer rule inputs") {
+  return std::make_unique<OptimizerProbe>();
+}
+
 }  // namespace dynfault::runner

@@ -10,8 +10,6 @@
 
 namespace dynfault::runner {
 
-DYNFAULT_PROBE_FILE_TAG(cf)
-
 std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& params, std::mt19937_64& bits) {
   int64_t total = 0;
   for (const auto& p : params) total += p.numel();
@@ -181,9 +179,12 @@ class CurvatureProbe : public Probe {
   }
 };
 
-const RegisterProbe kRegisterCurvature(
-    "cf", "curvature: HVP norm mean/std, Hutchinson trace, per-layer HVP norms on a fixed probe batch",
-    [] { return std::make_unique<CurvatureProbe>(); });
-
 }  // namespace
+
+// mean_hvp, hvp_std: the published V1 columns of the same measurement.
+DYNFAULT_PROBE_CHANNELS(cf, "cf_*,mean_hvp,hvp_std")
+DYNFAULT_PROBE(cf, "curvature: HVP norm mean/std, Hutchinson trace, per-layer HVP norms on a fixed probe batch") {
+  return std::make_unique<CurvatureProbe>();
+}
+
 }  // namespace dynfault::runner

@@ -1,4 +1,4 @@
-#include "mutate/layers.h"
+#include "mutate/layer_edits.h"
 
 #include <algorithm>
 #include <cmath>

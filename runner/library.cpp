@@ -1,0 +1,61 @@
+#include "runner/library.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "core/error.h"
+
+#ifndef DYNFAULT_VERSION
+#error "DYNFAULT_VERSION must be defined by the build (runner/CMakeLists.txt)"
+#endif
+
+namespace dynfault::runner {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kLibraryName = "libdynfault_runner.so";
+constexpr const char* kPathVariable = "DYNFAULT_RUNNER_LIBRARY";
+}  // namespace
+
+std::string runner_library_path() {
+  if (const char* path = std::getenv(kPathVariable); path && *path) return path;
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return kLibraryName;  // dlopen's own search
+  const fs::path bin = fs::path(std::string(exe, static_cast<size_t>(n))).parent_path();
+  const fs::path build_tree = bin.parent_path() / "runner" / kLibraryName;
+  if (fs::exists(build_tree)) return build_tree.string();
+  return (bin.parent_path() / "lib" / "dynfault" / kLibraryName).string();
+}
+
+const RunnerLibrary& runner_library() {
+  static const RunnerLibrary* library = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const std::string path = runner_library_path();
+    const std::string hint = "; build with DYNFAULT_WITH_TORCH=ON or set " + std::string(kPathVariable);
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: LibTorch stays for the process
+    if (!handle) {
+      std::string reason = ::dlerror();
+      if (reason.rfind(path + ": ", 0) == 0) reason.erase(0, path.size() + 2);  // Error names the path
+      throw Error(path, "cannot load the LibTorch runner (" + reason + ")" + hint);
+    }
+    using Entry = const RunnerLibrary* (*)();
+    const auto entry = reinterpret_cast<Entry>(::dlsym(handle, "dynfault_runner_library"));
+    const RunnerLibrary* lib = entry ? entry() : nullptr;
+    if (!lib) throw Error(path, "is not a dynfault runner library" + hint);
+    if (std::string(lib->version) != DYNFAULT_VERSION || lib->request_size != sizeof(RunRequest) ||
+        lib->trace_size != sizeof(Trace))
+      throw Error(path, "is from another build (dynfault " + std::string(lib->version) + ", this binary " +
+                            DYNFAULT_VERSION + "); rebuild it or set " + kPathVariable);
+    library = lib;
+  });
+  return *library;
+}
+
+}  // namespace dynfault::runner
