@@ -3,7 +3,7 @@
 // unseen programs? (docs/evaluate.md)
 //
 // For each task (tasks.h) and window k: out-of-fold predictions of the
-// diagnosis pipeline (cross_validation.h) under
+// diagnosis pipeline (classifier.h) under
 //   within    StratifiedKFold(5) over runs (programs shared by train and test)
 //   heldout   GroupKFold(5) by program
 //   lopo      leave one program out
@@ -11,8 +11,8 @@
 // bootstrap over programs (bootstrap.h) and the gap within - heldout with its
 // paired-bootstrap CI. Controls: program-identity prediction vs k, within-
 // program label permutations, per-program z-normalisation, pairwise MMD^2
-// between programs and silhouettes. Work units are sharded over MPI ranks
-// (work_units.h); the results are bit-identical for any rank count.
+// between programs and silhouettes. Work units run on the engine (engine.h);
+// the results are bit-identical for any rank count.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,7 +20,7 @@
 
 #include "core/corpus.h"
 #include "evaluate/features.h"
-#include "evaluate/mpi_comm.h"
+#include "evaluate/engine.h"
 
 namespace dynfault::evaluate {
 
@@ -109,7 +109,7 @@ struct Rq1Output {
   std::map<std::string, std::string> dump;  // relative path -> content (options.dump)
 };
 
-Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, const MpiComm& comm);
+Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, Engine& engine);
 
 // Tables and figures data as files: relative path -> content (CSV, JSON, Markdown).
 std::map<std::string, std::string> render_rq1(const Rq1Results& results);

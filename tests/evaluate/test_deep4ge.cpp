@@ -27,8 +27,8 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
   o.bootstrap = 300;
   o.permutations = 5;
   o.seed = 0;
-  MpiComm comm;
-  const Rq1Output out = run_rq1(corpus, o, comm);
+  Engine engine(false);
+  const Rq1Output out = run_rq1(corpus, o, engine);
   const Rq1Results& r = out.results;
   EXPECT_EQ(r.runs, 180u);
   EXPECT_EQ(r.programs, 37u);

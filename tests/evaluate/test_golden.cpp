@@ -211,7 +211,7 @@ TEST(Metrics, WeightedScoringEqualsDuplicatedRows) {
     if (c["kind"] != "multiclass") continue;
     const auto y = c["y"].get<std::vector<int>>();
     const Eigen::MatrixXd P = matrix(c["proba"]);
-    const ScoredPredictions scored(y, P);
+    const ScoredPredictions scored(y, P, argmax_rows(P));
     std::vector<double> weight(y.size());
     std::vector<int> rows;
     for (size_t i = 0; i < y.size(); ++i) {
@@ -220,9 +220,12 @@ TEST(Metrics, WeightedScoringEqualsDuplicatedRows) {
     }
     std::vector<int> y_dup;
     for (int r : rows) y_dup.push_back(y[r]);
-    const auto expected = all_metrics(y_dup, take_rows(P, rows));
-    const auto got = scored.metrics(weight);
-    for (int m = 0; m < kMetricCount; ++m) EXPECT_EQ(got[m], expected[m]) << metric_name(m);
-    EXPECT_NEAR(scored.metrics()[kRocAuc], c["roc_auc_ovr_macro"].get<double>(), 1e-12);
+    const Eigen::MatrixXd P_dup = take_rows(P, rows);
+    const ScoredPredictions duplicated(y_dup, P_dup, argmax_rows(P_dup));
+    const MetricSet& set = metric_set("diagnosis");
+    const auto expected = eval_metrics(set, duplicated, std::vector<double>(y_dup.size(), 1.0));
+    const auto got = eval_metrics(set, scored, weight);
+    for (size_t m = 0; m < set.size(); ++m) EXPECT_EQ(got[m], expected[m]) << set[m]->name();
+    EXPECT_NEAR(find_metric("roc_auc").eval(scored), c["roc_auc_ovr_macro"].get<double>(), 1e-12);
   }
 }
