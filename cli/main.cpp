@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace dynfault::cli {
 std::vector<Command>& registry() {
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
   using namespace dynfault;
   CLI::App app{"dynfault: mutation-injected training corpora for DL fault diagnosis, and their evaluation"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "dynfault 0.1.0");
+  app.set_version_flag("--version", std::string("dynfault ") + kVersion);
   auto& commands = cli::registry();
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& c : commands) c.setup(*app.add_subcommand(c.name, c.help));

@@ -11,7 +11,7 @@
 #include <optional>
 #include <set>
 
-#include "collect/csv.h"
+#include "core/csv.h"
 #include "collect/published_schema.h"
 #include "core/error.h"
 

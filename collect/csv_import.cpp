@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "collect/csv.h"
+#include "core/csv.h"
 #include "collect/published_schema.h"
 #include "core/atomic_file.h"
 #include "core/domain.h"

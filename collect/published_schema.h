@@ -1,6 +1,6 @@
 #pragma once
 // The published 31-column per-epoch layout (V2 EnhancedLoggingCallback, as in
-// Deep4ge's data/training_logs; /work/shared/reference/trace-metrics.md) and
+// Deep4ge's data/training_logs; docs/trace-format.md) and
 // the dynfault channel behind each column. This table is the single place
 // where published names meet dynfault channel names: import and export both
 // use it.

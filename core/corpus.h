@@ -1,6 +1,6 @@
 #pragma once
 // The corpus file: many traces plus a run index, in one HDF5 file
-// (docs/corpus-format.md). collect/ writes it; evaluate/ and report read it.
+// (docs/trace-format.md). collect/ writes it; evaluate/ and report read it.
 //   /            attrs kind="dynfault-corpus", schema_version
 //   /runs/<id>   one trace group per run (core/trace_io.h layout)
 //   /index/<col> one dataset per index column, one row per run, sorted by run id

@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text.h"
 
 #ifndef DYNFAULT_DEFAULT_PROGRAMS_DIR
 #define DYNFAULT_DEFAULT_PROGRAMS_DIR "programs"
@@ -18,12 +19,6 @@ namespace {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
 }
 
 const Json& require(const Json& j, const char* key, const std::string& where) {

@@ -72,7 +72,8 @@ struct Trace {
   // All epochs of one channel; throws if absent.
   std::vector<double> channel(const std::string& name) const;
 
-  // Adds a channel column (all epochs must already be sized) — used by importers.
+  // Names the channels (and their units) of a trace that has no epochs yet;
+  // append_epoch then takes one value per channel. Used by importers.
   void set_channels(std::vector<std::string> names, std::vector<std::string> units);
   void append_epoch(const std::vector<double>& row);
 

@@ -164,12 +164,6 @@ size_t Params::layer(const ProgramSpec& spec, const std::string& key) const {
   return static_cast<size_t>(integer(key, 0, static_cast<int64_t>(spec.layers.size()) - 1));
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 std::string format_number(double x) { return Json(x).dump(); }
 
 }  // namespace dynfault::mutate

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/program_spec.h"
+#include "core/text.h"
 
 namespace dynfault::mutate {
 
@@ -82,7 +83,6 @@ class Params {
   std::string where_;
 };
 
-std::string joined(const std::vector<std::string>& items);
 // A number as the catalogue prints it: shortest round-trip form.
 std::string format_number(double x);
 

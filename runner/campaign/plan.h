@@ -5,7 +5,7 @@
 // Layout of a campaign directory (docs/campaign.md):
 //   plan.json      settings, spec table, mutants, searches, task list (this file's format)
 //   journal.log    append-only record of finished tasks and kill verdicts (journal.h)
-//   batches/       batch-NNNNNN.h5: traces, one corpus-format file per flushed batch
+//   batches/       batch-NNNNNN.h5: traces, one corpus file (docs/trace-format.md) per flushed batch
 //   status.jsonl   one JSON line per finished task attempt (progress stream)
 //   traces.h5      the consolidated corpus, written when the campaign completes
 // A sharded campaign (--shards S > 1) is a root with plan.json listing the

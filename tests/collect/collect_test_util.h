@@ -9,24 +9,13 @@
 #include <string>
 
 #include "core/trace.h"
+#include "tests/support/temp_dir.h"
 
 namespace dynfault::collect::testing {
 namespace fs = std::filesystem;
 
-// A fresh folder removed at the end of the test.
-struct ScratchDir {
-  fs::path path;
-  explicit ScratchDir(const std::string& name) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path = fs::temp_directory_path() /
-           ("dynfault_collect_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + name + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& f) const { return (path / f).string(); }
-};
+// A fresh folder removed at the end of the test (tests/support/temp_dir.h).
+using ScratchDir = dynfault_test::TempDir;
 
 inline void write_text(const fs::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary);

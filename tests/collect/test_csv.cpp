@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "collect/csv.h"
+#include "core/csv.h"
 #include "collect/published_schema.h"
 #include "core/error.h"
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "collect/csv.h"
+#include "core/csv.h"
 #include "collect/csv_export.h"
 #include "collect/csv_import.h"
 #include "collect/published_schema.h"
@@ -185,21 +185,21 @@ TEST(ExportCsv, RefusesAnExistingFolderAndLeavesNothingBehind) {
     w.add(synthetic_trace("555-a", "555", "Loss", 3), RunVerdict{1, "Loss"});
     w.finish();
   }
-  fs::create_directories(dir.path / "taken");
-  write_text(dir.path / "taken" / "keep.txt", "x");
+  fs::create_directories(dir.path() / "taken");
+  write_text(dir.path() / "taken" / "keep.txt", "x");
   try {
     export_csv_dir(corpus, dir / "taken");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), (dir / "taken") + ": already exists; choose a new --out directory");
   }
-  EXPECT_EQ(listing(dir.path / "taken"), (std::vector<std::string>{"keep.txt"}));
+  EXPECT_EQ(listing(dir.path() / "taken"), (std::vector<std::string>{"keep.txt"}));
   // A corrupt corpus: error, no output folder, no staging folder.
-  write_text(dir.path / "bad.h5", "not hdf5");
+  write_text(dir.path() / "bad.h5", "not hdf5");
   EXPECT_THROW(export_csv_dir(dir / "bad.h5", dir / "out"), Error);
-  EXPECT_EQ(listing(dir.path), (std::vector<std::string>{"bad.h5", "c.h5", "taken"}));
+  EXPECT_EQ(listing(dir.path()), (std::vector<std::string>{"bad.h5", "c.h5", "taken"}));
   // An empty folder may be the target.
-  fs::create_directories(dir.path / "empty");
+  fs::create_directories(dir.path() / "empty");
   EXPECT_EQ(export_csv_dir(corpus, dir / "empty"), 1u);
-  EXPECT_TRUE(fs::exists(dir.path / "empty" / "traces" / "555_Loss_0001.csv"));
+  EXPECT_TRUE(fs::exists(dir.path() / "empty" / "traces" / "555_Loss_0001.csv"));
 }

@@ -34,10 +34,10 @@ std::string valid_csv(int rows, const std::string& eol = "\n") {
 std::string import_error(const ScratchDir& dir, const std::string& manifest = "manifest.csv") {
   const std::string out = dir / "out.h5";
   try {
-    import_csv_dir((dir.path / "traces").string(), dir / manifest, out);
+    import_csv_dir((dir.path() / "traces").string(), dir / manifest, out);
   } catch (const Error& e) {
     EXPECT_FALSE(fs::exists(out)) << "a failed import left " << out;
-    for (const auto& name : listing(dir.path)) EXPECT_EQ(name.find("out.h5"), std::string::npos) << name;
+    for (const auto& name : listing(dir.path())) EXPECT_EQ(name.find("out.h5"), std::string::npos) << name;
     return e.what();
   }
   return "";
@@ -46,13 +46,13 @@ std::string import_error(const ScratchDir& dir, const std::string& manifest = "m
 struct SmallDataset {
   ScratchDir dir{"data"};
   SmallDataset() {
-    fs::create_directories(dir.path / "traces");
-    write_text(dir.path / "traces" / "111_Layer_0001.csv", valid_csv(3));
-    write_text(dir.path / "traces" / "111_Layer_0002.csv", valid_csv(2, "\r\n"));
-    write_text(dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+    fs::create_directories(dir.path() / "traces");
+    write_text(dir.path() / "traces" / "111_Layer_0001.csv", valid_csv(3));
+    write_text(dir.path() / "traces" / "111_Layer_0002.csv", valid_csv(2, "\r\n"));
+    write_text(dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Layer_0002.csv,111,Layer,2,2\n");
   }
-  fs::path trace(const std::string& name) const { return dir.path / "traces" / name; }
+  fs::path trace(const std::string& name) const { return dir.path() / "traces" / name; }
 };
 
 }  // namespace
@@ -199,9 +199,9 @@ TEST(ImportCsv, RawCallbackSpellings) {
           "1e-05,0.01,0.2,0.05,0.1,0.00081,0.3,0.1,\"tf.Tensor(0.5, shape=(), dtype=float32)\",0.002,3.6,0.0,8.5\r\n";
   write_text(d.trace("111_Layer_0001.csv"), text);
   write_text(d.trace("111_Layer_0002.csv"), valid_csv(2));
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,2\r\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,2\r\n" +
                                               "111_Layer_0002.csv,111,Layer,2,2\n");
-  const auto traces = import_published_dir((d.dir.path / "traces").string(), d.dir / "manifest.csv");
+  const auto traces = import_published_dir((d.dir.path() / "traces").string(), d.dir / "manifest.csv");
   ASSERT_EQ(traces.size(), 2u);
   const Trace& t = traces[0];
   ASSERT_EQ(t.epochs(), 2u);
@@ -227,9 +227,9 @@ TEST(ImportCsv, RawCallbackSpellings) {
 TEST(ImportCsv, HeaderOnlyFileIsACrashBeforeTheFirstEpoch) {
   SmallDataset d;
   write_text(d.trace("111_Layer_0002.csv"), published_header() + "\n");
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Layer_0002.csv,111,Layer,2,0\n");
-  const auto traces = import_published_dir((d.dir.path / "traces").string(), d.dir / "manifest.csv");
+  const auto traces = import_published_dir((d.dir.path() / "traces").string(), d.dir / "manifest.csv");
   EXPECT_EQ(traces[1].epochs(), 0u);
   EXPECT_EQ(traces[1].status, RunStatus::Crashed);
 }
@@ -237,9 +237,9 @@ TEST(ImportCsv, HeaderOnlyFileIsACrashBeforeTheFirstEpoch) {
 TEST(ImportCsv, OriginalCategoryIsNotAMutant) {
   SmallDataset d;
   fs::rename(d.trace("111_Layer_0002.csv"), d.trace("111_Original_0001.csv"));
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Original_0001.csv,111,Original,1,2\n");
-  const auto traces = import_published_dir((d.dir.path / "traces").string(), d.dir / "manifest.csv");
+  const auto traces = import_published_dir((d.dir.path() / "traces").string(), d.dir / "manifest.csv");
   EXPECT_EQ(traces[1].category, "");
   EXPECT_EQ(traces[1].mutant_id, "");
   EXPECT_EQ(published_verdict(traces[1]).killed, -1);
@@ -326,12 +326,12 @@ TEST(ImportCsvErrors, ManifestEntryWithoutFile) {
   SmallDataset d;
   fs::remove(d.trace("111_Layer_0002.csv"));
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") + ": line 3: lists '111_Layer_0002.csv', which is not in " +
-                                     (d.dir.path / "traces").string());
+                                     (d.dir.path() / "traces").string());
 }
 
 TEST(ImportCsvErrors, CategoryDisagreesWithFileName) {
   SmallDataset d;
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Layer_0002.csv,111,Loss,2,2\n");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") +
                                      ": line 3: the file name says category 'Layer' but fault_category is 'Loss' "
@@ -340,7 +340,7 @@ TEST(ImportCsvErrors, CategoryDisagreesWithFileName) {
 
 TEST(ImportCsvErrors, RunNumberDisagreesWithFileName) {
   SmallDataset d;
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Layer_0002.csv,111,Layer,7,2\n");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") +
                                      ": line 3: the file name's run number disagrees with run_number 7 "
@@ -349,7 +349,7 @@ TEST(ImportCsvErrors, RunNumberDisagreesWithFileName) {
 
 TEST(ImportCsvErrors, UnknownCategoryInManifest) {
   SmallDataset d;
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layers2,1,3\n");
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layers2,1,3\n");
   const std::string msg = import_error(d.dir);
   EXPECT_EQ(msg.rfind((d.dir / "manifest.csv") + ": line 2, column 3 (fault_category): unknown fault category 'Layers2'", 0), 0u)
       << msg;
@@ -357,19 +357,19 @@ TEST(ImportCsvErrors, UnknownCategoryInManifest) {
 
 TEST(ImportCsvErrors, ManifestHeaderAndFields) {
   SmallDataset d;
-  write_text(d.dir.path / "manifest.csv", "file,so_id,fault_category,run_number,num_rows\n");
+  write_text(d.dir.path() / "manifest.csv", "file,so_id,fault_category,run_number,num_rows\n");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") +
                                      ": line 1: header is 'file,so_id,fault_category,run_number,num_rows', expected "
                                      "'filename,so_id,fault_category,run_number,num_rows'");
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,one,3\n");
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,one,3\n");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") + ": line 2, column 4 (run_number): 'one' is not a run number");
-  write_text(d.dir.path / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
+  write_text(d.dir.path() / "manifest.csv", std::string(kManifestHeader) + "111_Layer_0001.csv,111,Layer,1,3\n" +
                                               "111_Layer_0001.csv,111,Layer,1,3\n");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") +
                                      ": line 3, column 1 (filename): '111_Layer_0001.csv' is listed twice (also on line 2)");
-  write_text(d.dir.path / "manifest.csv", "");
+  write_text(d.dir.path() / "manifest.csv", "");
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") + ": empty manifest (no header line)");
-  write_text(d.dir.path / "manifest.csv", kManifestHeader);
+  write_text(d.dir.path() / "manifest.csv", kManifestHeader);
   EXPECT_EQ(import_error(d.dir), (d.dir / "manifest.csv") + ": the manifest lists no files");
   EXPECT_EQ(import_error(d.dir, "absent.csv"), (d.dir / "absent.csv") + ": cannot open for reading");
 }

@@ -139,7 +139,7 @@ TEST(Merge, TruncatedShardIsRefused) {
   fs::resize_file(s.b, size / 2);
   const std::string msg = merge_error({s.a, s.b}, s.out);
   EXPECT_EQ(msg.rfind(s.b + ": ", 0), 0u) << msg;
-  EXPECT_EQ(listing(s.dir.path), (std::vector<std::string>{"a.h5", "b.h5"}));
+  EXPECT_EQ(listing(s.dir.path()), (std::vector<std::string>{"a.h5", "b.h5"}));
 }
 
 TEST(Merge, NotACorpusIsRefused) {
@@ -226,10 +226,10 @@ TEST(Merge, JournalChecksums) {
 
 TEST(Merge, CampaignDirectoriesNeedARegisteredReader) {
   TwoShards s;
-  fs::create_directories(s.dir.path / "C");
+  fs::create_directories(s.dir.path() / "C");
   register_campaign_directory_reader(nullptr);
   try {
-    expand_merge_inputs({s.a, (s.dir.path / "C").string()});
+    expand_merge_inputs({s.a, (s.dir.path() / "C").string()});
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is a directory, but this dynfault was built without the campaign stage"),
@@ -238,12 +238,12 @@ TEST(Merge, CampaignDirectoriesNeedARegisteredReader) {
   register_campaign_directory_reader([&](const std::string& dir) {
     return MergeSource{{s.b}, validate_corpus(s.b), ""};
   });
-  const auto sources = expand_merge_inputs({s.a, (s.dir.path / "C").string()});
+  const auto sources = expand_merge_inputs({s.a, (s.dir.path() / "C").string()});
   register_campaign_directory_reader(nullptr);
   ASSERT_EQ(sources.size(), 2u);
   EXPECT_EQ(sources[0].corpus_files, std::vector<std::string>{s.a});
   EXPECT_FALSE(sources[0].expected_checksums);
-  EXPECT_EQ(sources[1].origin, (s.dir.path / "C").string());
+  EXPECT_EQ(sources[1].origin, (s.dir.path() / "C").string());
   EXPECT_TRUE(sources[1].expected_checksums);
   EXPECT_EQ(merge_corpora(sources, s.out).runs_written, 4u);
   EXPECT_THROW(expand_merge_inputs({s.dir / "nothing"}), Error);

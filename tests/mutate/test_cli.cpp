@@ -11,6 +11,7 @@
 #include "mutate/catalogue.h"
 #include "mutate/mutant.h"
 #include "mutate/registry.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 using namespace dynfault::mutate;
@@ -24,7 +25,8 @@ struct Result {
 
 #ifdef DYNFAULT_BINARY
 Result run(const std::string& args) {
-  const auto err_path = std::filesystem::temp_directory_path() / ("dynfault_cli_err_" + std::to_string(::getpid()));
+  const dynfault_test::TempDir dir("stderr");
+  const auto err_path = dir.path() / "err.txt";
   const std::string cmd = std::string(DYNFAULT_BINARY) + " " + args + " 2>" + err_path.string();
   Result r;
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -34,7 +36,6 @@ Result run(const std::string& args) {
   const int status = ::pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.err = read_text_file(err_path.string());
-  std::filesystem::remove(err_path);
   return r;
 }
 #define REQUIRE_BINARY()
@@ -42,12 +43,6 @@ Result run(const std::string& args) {
 Result run(const std::string&) { return {}; }
 #define REQUIRE_BINARY() GTEST_SKIP() << "the dynfault binary is not built in this configuration"
 #endif
-
-std::filesystem::path scratch() {
-  auto d = std::filesystem::temp_directory_path() / ("dynfault_cli_mutate_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(d);
-  return d;
-}
 
 // A user error: exit 1, nothing on stdout, one line on stderr containing `part`.
 void expect_user_error(const Result& r, const std::string& part) {
@@ -80,7 +75,8 @@ TEST(MutateCli, ListsOperatorsAndProgramMutants) {
 
 TEST(MutateCli, WritesTheCatalogueAtomicallyAndOneMutant) {
   REQUIRE_BINARY();
-  const auto dir = scratch();
+  const dynfault_test::TempDir scratch;
+  const auto& dir = scratch.path();
   const std::string out = (dir / "catalogue.json").string();
   const Result r = run("mutate --set dynfault38 --out " + out);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -103,7 +99,6 @@ TEST(MutateCli, WritesTheCatalogueAtomicallyAndOneMutant) {
   const Result counts = run("mutate --set dynfault38 --counts");
   ASSERT_EQ(counts.code, 0);
   EXPECT_EQ(counts.out, counts_markdown(zoo, "dynfault38"));
-  std::filesystem::remove_all(dir);
 }
 
 TEST(MutateCli, BadInputFailsWithOneLine) {
@@ -119,16 +114,17 @@ TEST(MutateCli, BadInputFailsWithOneLine) {
   expect_user_error(run("mutate --set no_such_set --counts"), "unknown program set 'no_such_set'");
   expect_user_error(run("mutate --list --program 31556268"), "give exactly one of");
   // A failed catalogue write leaves nothing behind.
-  const auto dir = scratch();
+  const dynfault_test::TempDir scratch;
+  const auto& dir = scratch.path();
   const Result r = run("mutate --set no_such_set --out " + (dir / "c.json").string());
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(std::filesystem::exists(dir / "c.json"));
-  std::filesystem::remove_all(dir);
 }
 
 TEST(KillTestCli, PrintsTheVerdictAsJson) {
   REQUIRE_BINARY();
-  const auto dir = scratch();
+  const dynfault_test::TempDir scratch;
+  const auto& dir = scratch.path();
   const auto a = (dir / "a.txt").string(), b = (dir / "b.txt").string(), bad = (dir / "bad.txt").string();
   std::ofstream(a) << "0.90\n0.91\n0.89\n0.92\n0.88\n";
   std::ofstream(b) << "0.60\n0.62\n0.61\n0.58\n0.59\n";
@@ -147,5 +143,4 @@ TEST(KillTestCli, PrintsTheVerdictAsJson) {
   EXPECT_EQ(Json::parse(r.out)["killed"], false);
   expect_user_error(run("kill-test --original " + a + " --mutant " + bad), bad + ":2: not a number: 'half'");
   expect_user_error(run("kill-test --original " + (dir / "missing.txt").string() + " --mutant " + b), "missing.txt");
-  std::filesystem::remove_all(dir);
 }

@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "mutate/kill.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 using namespace dynfault::mutate;
@@ -172,8 +173,8 @@ TEST(KillRule, NumpyArithmeticIsReproducedBitForBit) {
 }
 
 TEST(KillRule, ValuesFilesAndJson) {
-  const auto dir = std::filesystem::temp_directory_path() / "dynfault_kill_test";
-  std::filesystem::create_directories(dir);
+  const dynfault_test::TempDir scratch;
+  const auto& dir = scratch.path();
   const auto good = (dir / "good.txt").string(), bad = (dir / "bad.txt").string(), one = (dir / "one.txt").string();
   std::ofstream(good) << "0.9\n 0.91 \n\n0.89\r\nnan\n";
   std::ofstream(bad) << "0.9\n0.91\nzero\n";
@@ -195,5 +196,4 @@ TEST(KillRule, ValuesFilesAndJson) {
   EXPECT_EQ(j["n_original"], 3);
   EXPECT_TRUE(j["p"].is_number());
   EXPECT_NE(j["rule"].get<std::string>().find("d >= 0.5"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }

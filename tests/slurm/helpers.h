@@ -1,5 +1,5 @@
 #pragma once
-// Shared helpers of the slurm tests: temporary directories, running a command
+// Shared helpers of the slurm tests: running a command
 // with extra environment and capturing its output, files.
 #include <gtest/gtest.h>
 
@@ -18,26 +18,12 @@
 #include <vector>
 
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace slurm_test {
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    std::string pattern = (fs::temp_directory_path() / ("dynfault-slurm-" + tag + "-XXXXXX")).string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using dynfault_test::TempDir;  // tests/support/temp_dir.h
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path);

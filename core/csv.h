@@ -1,12 +1,13 @@
 #pragma once
-// Minimal CSV reading and writing for the published trace layout: RFC 4180
+// CSV reading and writing, the one implementation every stage uses (the
+// published trace layout in collect/, result tables in evaluate/): RFC 4180
 // quoting, CRLF/LF/mixed line endings, and Python-compatible float printing so
 // exported files match files written by Python (pandas / csv module).
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace dynfault::collect {
+namespace dynfault {
 
 struct CsvRecord {
   int64_t line = 0;  // 1-based line on which the record starts
@@ -30,4 +31,4 @@ std::string format_python_float(double value);
 // sign); the whole text must be consumed. Returns false if it is not a number.
 bool parse_number(const std::string& text, double& value);
 
-}  // namespace dynfault::collect
+}  // namespace dynfault

@@ -1,4 +1,4 @@
-#include "collect/csv.h"
+#include "core/csv.h"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace dynfault::collect {
+namespace dynfault {
 
 std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& where) {
   std::vector<CsvRecord> records;
@@ -115,4 +115,4 @@ bool parse_number(const std::string& text, double& value) {
   return res.ec == std::errc() && res.ptr == last;
 }
 
-}  // namespace dynfault::collect
+}  // namespace dynfault

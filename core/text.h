@@ -1,0 +1,15 @@
+#pragma once
+// Text formatting shared by every stage, so numbers and lists print the same
+// way in every file and message.
+#include <string>
+#include <vector>
+
+namespace dynfault {
+
+// printf's "%.17g": round-trips every double (result tables, dumps).
+std::string format_g17(double value);
+
+// "a, b, c" (or joined with `separator`), for messages and tables.
+std::string joined(const std::vector<std::string>& items, const std::string& separator = ", ");
+
+}  // namespace dynfault
