@@ -1,6 +1,8 @@
 #include "evaluate/engine.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 
 #include "core/error.h"

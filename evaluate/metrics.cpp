@@ -243,7 +243,7 @@ void ScoredPredictions::column(Eigen::Index c, const std::vector<double>& weight
 }
 
 template <class Binary>
-double ScoredPredictions::macro(const std::vector<double>& weight, Binary binary) const {
+double ScoredPredictions::macro(Binary binary) const {
   const Eigen::Index C = proba_.cols();
   if (C == 2) return binary(1);
   double sum = 0;
@@ -252,7 +252,7 @@ double ScoredPredictions::macro(const std::vector<double>& weight, Binary binary
 }
 
 double ScoredPredictions::roc_auc(const std::vector<double>& weight) const {
-  return macro(weight, [&](Eigen::Index c) {
+  return macro([&](Eigen::Index c) {
     double auc, ap;
     column(c, weight, auc, ap, true);
     return auc;
@@ -260,7 +260,7 @@ double ScoredPredictions::roc_auc(const std::vector<double>& weight) const {
 }
 
 double ScoredPredictions::average_precision(const std::vector<double>& weight) const {
-  return macro(weight, [&](Eigen::Index c) {
+  return macro([&](Eigen::Index c) {
     double auc, ap;
     column(c, weight, auc, ap, false);
     return ap;

@@ -63,7 +63,7 @@ class ScoredPredictions {
   // ROC AUC and AP of one class column; with_auc: throw when it is undefined.
   void column(Eigen::Index c, const std::vector<double>& weight, double& auc, double& ap, bool with_auc) const;
   template <class Binary>
-  double macro(const std::vector<double>& weight, Binary binary) const;
+  double macro(Binary binary) const;
   std::vector<int> y_, pred_;
   Eigen::MatrixXd proba_;
   std::vector<std::vector<int>> by_score_;  // per class column: rows by decreasing probability

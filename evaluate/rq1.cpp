@@ -8,8 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/csv.h"
 #include "core/error.h"
 #include "core/seed.h"
+#include "core/text.h"
 #include "evaluate/analysis.h"
 #include "evaluate/bootstrap.h"
 #include "evaluate/channel_sets.h"
@@ -28,17 +30,6 @@ enum class Scheme { Within, HeldOut, Lopo };
 const char* scheme_name(Scheme s) { return s == Scheme::Within ? "within" : s == Scheme::HeldOut ? "heldout" : "lopo"; }
 enum class Variant { Raw, ProgramZ, Permuted, Identity };
 
-std::string fmt(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 // Programs as sorted codes, and the rows of each.
 struct ProgramIndex {
@@ -471,7 +462,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
     f << "\n";
     for (size_t r = 0; r < table.runs.size(); ++r) {
       f << run_prefix(table.runs[r]);
-      for (Eigen::Index j = 0; j < fm.values.cols(); ++j) f << "," << fmt(fm.values(r, j));
+      for (Eigen::Index j = 0; j < fm.values.cols(); ++j) f << "," << format_g17(fm.values(r, j));
       f << "\n";
     }
     files["features/k" + std::to_string(k) + ".csv"] = f.str();
@@ -497,7 +488,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
       const auto& run = table.runs[identity ? i : static_cast<size_t>(in.tasks[sp.task].labels.rows[i])];
       f << csv_field(run.run_id) << "," << csv_field(run.program) << "," << ev.y[i] << "," << ev.fold[i] << ","
         << oof[s].predicted[i];
-      for (int c = 0; c < ev.n_classes; ++c) f << "," << fmt(oof[s].proba(i, c));
+      for (int c = 0; c < ev.n_classes; ++c) f << "," << format_g17(oof[s].proba(i, c));
       f << "\n";
     }
     files[(sp.variant == Variant::Permuted ? "permutations/" : "predictions/") + ev.name + ".csv"] = f.str();
@@ -511,7 +502,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
       for (size_t s : groups[t].members)
         for (size_t m = 0; m < sc.sets[s].metrics->size(); ++m)
           f << b << "," << boot.redraws[t][b] << "," << plan.evaluations[s].name << "," << (*sc.sets[s].metrics)[m]->name()
-            << "," << fmt(boot.values[s][m][b]) << "\n";
+            << "," << format_g17(boot.values[s][m][b]) << "\n";
       for (size_t i = 0; i < boot.draws[t][b].size(); ++i)
         d << b << "," << i << "," << csv_field(in.tasks[t].programs.names[boot.draws[t][b][i]]) << "\n";
     }
@@ -524,7 +515,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
   f << "\n";
   for (size_t r = 0; r < table.runs.size(); ++r) {
     f << run_prefix(table.runs[r]);
-    for (Eigen::Index j = 0; j < sep.Z.cols(); ++j) f << "," << fmt(sep.Z(r, j));
+    for (Eigen::Index j = 0; j < sep.Z.cols(); ++j) f << "," << format_g17(sep.Z(r, j));
     f << "\n";
   }
   files["separation/features.csv"] = f.str();

@@ -20,6 +20,7 @@
 
 #include "core/corpus.h"
 #include "evaluate/features.h"
+#include "evaluate/report.h"
 #include "evaluate/engine.h"
 
 namespace dynfault::evaluate {
@@ -37,10 +38,6 @@ struct Rq1Options {
   double level_percent = 95;
   bool dump = false;
   LabelSource labels = LabelSource::Killed;
-};
-
-struct Cell {
-  double value, low, high;  // CI bounds NaN without bootstrap
 };
 
 struct TaskInfo {

@@ -7,33 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+
+#include "evaluate/report.h"
 #include "evaluate/rq1.h"
 
 namespace dynfault::evaluate {
 namespace {
 
 using nlohmann::json;
-
-std::string num(double v) {
-  if (std::isnan(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-std::string num3(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-std::string ci3(const Cell& c) {
-  if (std::isnan(c.low)) return num3(c.value);
-  return num3(c.value) + " [" + num3(c.low) + ", " + num3(c.high) + "]";
-}
-json jnum(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
-json jcell(const Cell& c) { return {{"value", jnum(c.value)}, {"ci_low", jnum(c.low)}, {"ci_high", jnum(c.high)}}; }
-std::string cell_csv(const Cell& c) { return num(c.value) + "," + num(c.low) + "," + num(c.high); }
-std::string cell_header(const std::string& p) { return p + "," + p + "_ci_low," + p + "_ci_high"; }
 
 std::string split_csv(const std::vector<const SplitRow*>& rows, bool with_lopo) {
   std::ostringstream f;
