@@ -1,6 +1,7 @@
 // evaluate_synthetic_corpus OUT.h5 [programs] [runs_per_pair] [epochs]:
 // writes a synthetic corpus (synthetic_corpus.h) for the MPI identity test and
-// the benchmarks.
+// the benchmarks; `evaluate_synthetic_corpus --instability OUT.h5 [programs]
+// [runs_per_program]` writes the RQ2 corpus with planted explosions.
 #include <iostream>
 #include <string>
 
@@ -11,6 +12,18 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: evaluate_synthetic_corpus OUT.h5 [programs] [runs_per_pair] [epochs]\n";
     return 2;
+  }
+  if (std::string(argv[1]) == "--instability" && argc > 2) {
+    dynfault::evaluate::synthetic::InstabilitySpec spec;
+    if (argc > 3) spec.programs = std::stoi(argv[3]);
+    if (argc > 4) spec.runs_per_program = std::stoi(argv[4]);
+    try {
+      dynfault::evaluate::synthetic::write_instability_corpus(argv[2], spec);
+    } catch (const dynfault::Error& e) {
+      std::cerr << e.what() << "\n";
+      return 1;
+    }
+    return 0;
   }
   dynfault::evaluate::synthetic::SyntheticCorpusSpec spec;
   if (argc > 2) spec.programs = std::stoi(argv[2]);
