@@ -1,7 +1,6 @@
 #include "evaluate/classifier.h"
 
 #include "evaluate/logistic.h"
-#include "evaluate/metrics.h"
 #include "evaluate/preprocess.h"
 
 namespace dynfault::evaluate {
@@ -50,7 +49,7 @@ FoldPrediction fit_predict_fold(const std::string& classifier, const Eigen::Matr
   FoldPrediction out;
   out.proba = Eigen::MatrixXd::Zero(p.rows(), n_classes);
   for (size_t c = 0; c < model->classes().size(); ++c) out.proba.col(model->classes()[c]) = p.col(c);
-  out.predicted = argmax_rows(out.proba);
+  out.predicted = model->predict(X_test);  // sklearn's predict: argmax of the decision function
   return out;
 }
 

@@ -30,7 +30,8 @@ const Registry<Classifier>& classifiers();
 
 // Out-of-fold output of one fold: probabilities over the task's n_classes
 // columns (a class absent from the training split gets 0, as cross_val_predict)
-// and the predicted class codes.
+// and the predicted class codes (Classifier::predict: where two one-vs-rest
+// sigmoids saturate at 1.0 the probabilities tie and the larger margin wins).
 struct FoldPrediction {
   Eigen::MatrixXd proba;
   std::vector<int> predicted;
