@@ -28,7 +28,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 enum class Scheme { Within, HeldOut, Lopo };
 const char* scheme_name(Scheme s) { return s == Scheme::Within ? "within" : s == Scheme::HeldOut ? "heldout" : "lopo"; }
-enum class Variant { Raw, ProgramZ, Permuted, Identity };
+enum class Variant { Raw, ProgramZ, Permuted, Identity, IdentityZ };
 
 
 // Programs as sorted codes, and the rows of each.
@@ -72,6 +72,7 @@ struct Inputs {
   std::vector<TaskData> tasks;
   ProgramIndex identity;            // over every evaluated run
   std::vector<int> identity_fold;   // empty: identity skipped
+  Eigen::MatrixXd identity_Xz;      // per-program z-normalised features at the table window
 };
 
 // One planned evaluation with what the tables need to find it again.
@@ -204,6 +205,7 @@ Inputs prepare(const CorpusReader& corpus, const Rq1Options& o, Rq1Results& res)
   try {
     if (in.identity.names.size() < 2) throw Error("program identity", "needs at least two programs");
     in.identity_fold = stratified_kfold(in.identity.code, o.folds, within_seed(o), "program identity");
+    in.identity_Xz = normalise_within_groups(in.features.at(o.table_window).values, in.identity.code);
   } catch (const Error& e) {
     res.identity_note = std::string("skipped: ") + e.what();
   }
@@ -265,10 +267,14 @@ Plan plan_evaluations(const Inputs& in, const Rq1Options& o) {
               td.def->name + "_k" + std::to_string(k) + "_" + scheme_name(s) + "_perm" + std::to_string(p));
     }
   }
-  if (!in.identity_fold.empty())
+  if (!in.identity_fold.empty()) {
+    const int G = static_cast<int>(in.identity.names.size());
     for (int k : o.windows)
-      add({-1, k, Scheme::Within, Variant::Identity}, &in.features.at(k).values, in.identity.code, in.identity_fold,
-          static_cast<int>(in.identity.names.size()), "program_identity_k" + std::to_string(k) + "_within");
+      add({-1, k, Scheme::Within, Variant::Identity}, &in.features.at(k).values, in.identity.code, in.identity_fold, G,
+          "program_identity_k" + std::to_string(k) + "_within");
+    add({-1, o.table_window, Scheme::Within, Variant::IdentityZ}, &in.identity_Xz, in.identity.code, in.identity_fold, G,
+        "program_identity_k" + std::to_string(o.table_window) + "_within_program_z");
+  }
   return plan;
 }
 
@@ -283,7 +289,8 @@ Scores score(const Plan& plan, const std::vector<OutOfFold>& oof) {
   for (size_t i = 0; i < plan.specs.size(); ++i) {
     s.predictions.push_back(
         std::make_unique<ScoredPredictions>(plan.evaluations[i].y, oof[i].proba, oof[i].predicted));
-    const MetricSet& set = metric_set(plan.specs[i].variant == Variant::Identity ? "identity" : "diagnosis");
+    const bool identity = plan.specs[i].variant == Variant::Identity || plan.specs[i].variant == Variant::IdentityZ;
+    const MetricSet& set = metric_set(identity ? "identity" : "diagnosis");
     s.sets.push_back({s.predictions.back().get(), &set});
     s.point.push_back(eval_metrics(set, *s.predictions.back(), std::vector<double>(plan.evaluations[i].y.size(), 1.0)));
   }
@@ -302,6 +309,20 @@ std::vector<BootstrapGroup> bootstrap_groups(const Inputs& in, const Plan& plan)
     g.n_classes = static_cast<int>(td.def->classes.size());
     for (size_t s = 0; s < plan.bootstrapped; ++s)
       if (plan.specs[s].task == static_cast<int>(t)) g.members.push_back(s);
+    groups.push_back(std::move(g));
+  }
+  // Program identity: programs are the classes, so a resample holds only the
+  // programs drawn; no redraws (accuracy and balanced accuracy over the drawn ones).
+  if (!in.identity_fold.empty()) {
+    BootstrapGroup g;
+    g.stream = "rq1/bootstrap/program_identity";
+    g.where = "program identity";
+    g.rows_of_program = in.identity.rows;
+    g.y = in.identity.code;
+    g.n_classes = static_cast<int>(in.identity.names.size());
+    g.require_every_class = false;
+    for (size_t s = 0; s < plan.specs.size(); ++s)
+      if (plan.specs[s].variant == Variant::Identity || plan.specs[s].variant == Variant::IdentityZ) g.members.push_back(s);
     groups.push_back(std::move(g));
   }
   return groups;
@@ -379,16 +400,27 @@ void summarise_permutations(const Inputs& in, const Plan& plan, const Scores& sc
       }
 }
 
-// Fig. 3a: program identity vs k.
-void summarise_identity(const Inputs& in, const Plan& plan, const Scores& sc, const Rq1Options& o, Rq1Results& res) {
+// Fig. 3a: program identity vs k; Table V's identity row (raw and program_z at the table window).
+void summarise_identity(const Inputs& in, const Plan& plan, const Scores& sc, const BootstrapResult& boot,
+                        const Rq1Options& o, Rq1Results& res) {
   if (in.identity_fold.empty()) return;
   const size_t G = in.identity.names.size(), n = in.identity.code.size();
   size_t largest = 0;
   for (const auto& rows : in.identity.rows) largest = std::max(largest, rows.size());
-  for (int k : o.windows) {
-    const auto& p = sc.point[plan.find(-1, k, Scheme::Within, Variant::Identity)];  // identity set: accuracy, balanced
-    res.identity.push_back({k, p[0], p[1], 1.0 / double(G), double(largest) / double(n), n, G});
-  }
+  auto cell = [&](size_t s, size_t m) {  // identity set: accuracy, balanced accuracy
+    Cell c{sc.point[s][m], kNaN, kNaN};
+    if (o.bootstrap > 0) {
+      const Interval iv = percentile_interval(boot.values[s][m], o.level_percent);
+      c.low = iv.low;
+      c.high = iv.high;
+    }
+    return c;
+  };
+  auto row = [&](size_t s, int k, const char* variant) {
+    res.identity.push_back({k, variant, cell(s, 0), cell(s, 1), 1.0 / double(G), double(largest) / double(n), n, G});
+  };
+  for (int k : o.windows) row(plan.find(-1, k, Scheme::Within, Variant::Identity), k, "raw");
+  row(plan.find(-1, o.table_window, Scheme::Within, Variant::IdentityZ), o.table_window, "program_z");
 }
 
 // Fig. 4: MMD^2 between programs and labels, silhouettes, on baseline features.
@@ -478,7 +510,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
   for (size_t s = 0; s < plan.specs.size(); ++s) {
     const Spec& sp = plan.specs[s];
     const Evaluation& ev = plan.evaluations[s];
-    const bool identity = sp.variant == Variant::Identity;
+    const bool identity = sp.variant == Variant::Identity || sp.variant == Variant::IdentityZ;
     std::ostringstream f;
     f << "run_id,program,y,fold,predicted";
     for (int c = 0; c < ev.n_classes; ++c)
@@ -493,7 +525,7 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
     }
     files[(sp.variant == Variant::Permuted ? "permutations/" : "predictions/") + ev.name + ".csv"] = f.str();
   }
-  for (size_t t = 0; t < groups.size(); ++t) {
+  for (size_t t = 0; t < in.tasks.size(); ++t) {
     const std::string& task = in.tasks[t].def->name;
     std::ostringstream f, d;
     f << "replicate,redraws,evaluation,metric,value\n";
@@ -539,7 +571,7 @@ Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& o, Engine& engin
   const BootstrapResult boot = engine.cluster_bootstrap(groups, sc.sets, o.bootstrap, o.seed, o.dump);
   summarise_splits(in, plan, sc, boot, o, res);
   summarise_permutations(in, plan, sc, o, res);
-  summarise_identity(in, plan, sc, o, res);
+  summarise_identity(in, plan, sc, boot, o, res);
   const SeparationData sep = separate(in, o, engine, res.separation);
   if (o.dump) out.dump = dump(in, plan, oof, boot, groups, sc, sep, o);
   return out;

@@ -67,9 +67,13 @@ struct PermutationRow {
   std::vector<double> values;  // one per permutation
 };
 
+// Program identity (Fig. 3a at every k; Table V's identity row: raw and
+// program_z at the table window), with cluster-bootstrap CIs over programs.
 struct IdentityRow {
   int k = 0;
-  double accuracy, balanced_accuracy, chance_uniform, chance_majority;
+  std::string variant;  // "raw" or "program_z"
+  Cell accuracy, balanced_accuracy;
+  double chance_uniform, chance_majority;
   size_t runs = 0, programs = 0;
 };
 

@@ -49,7 +49,10 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
       EXPECT_GT(s.within.value, s.heldout.value) << s.metric;
     }
   }
-  for (const auto& i : r.identity) std::printf("deep4ge program identity k=%-2d accuracy %.3f (chance %.3f)\n", i.k, i.accuracy, i.chance_uniform);
+  for (const auto& i : r.identity)
+    std::printf("deep4ge program identity k=%-2d %-9s accuracy %.3f [%.3f, %.3f] (chance %.3f)\n", i.k,
+                i.variant.c_str(), i.accuracy.value, i.accuracy.low, i.accuracy.high, i.chance_uniform);
+  EXPECT_LT(r.identity.back().accuracy.value, r.identity[2].accuracy.value);  // Table V: raw -> program_z at k=5
   std::printf("deep4ge silhouette by program %.3f, by label %.3f\n", r.separation.silhouette_program,
               r.separation.silhouette_label);
   fs::remove_all(dir);

@@ -111,8 +111,14 @@ TEST(Rq1, WithinProgramBeatsHeldOutOnProgramDominatedTraces) {
   }
   EXPECT_GT(ba.gap.low, 0.0);
   // Program identity is easy on these traces; chance is 1/12.
-  ASSERT_EQ(r.identity.size(), 3u);
-  EXPECT_GT(r.identity[1].accuracy, 0.5);
+  ASSERT_EQ(r.identity.size(), 4u);  // k = 1, 5, 20 and Table V's program_z row at k = 5
+  EXPECT_GT(r.identity[1].accuracy.value, 0.5);
+  EXPECT_LE(r.identity[1].accuracy.low, r.identity[1].accuracy.value);
+  EXPECT_GE(r.identity[1].accuracy.high, r.identity[1].accuracy.value);
+  // Per-program z-normalisation removes the program offsets that identify programs.
+  EXPECT_EQ(r.identity[3].variant, "program_z");
+  EXPECT_EQ(r.identity[3].k, 5);
+  EXPECT_LT(r.identity[3].accuracy.value, 0.5 * r.identity[1].accuracy.value);
   // Permuting labels within programs destroys the within-program signal.
   bool found = false;
   for (const auto& p : r.permutations)
