@@ -100,9 +100,8 @@ PrCurve precision_recall_curve(const std::vector<int>& is_positive, const std::v
     thresholds.push_back(s);
   }
   if (tps.empty() || tp == 0) throw Error("precision_recall_curve", "no positive sample");
-  const size_t last = static_cast<size_t>(std::lower_bound(tps.begin(), tps.end(), tp) - tps.begin());
   PrCurve c;
-  for (size_t j = last + 1; j-- > 0;) {
+  for (size_t j = tps.size(); j-- > 0;) {
     c.precision.push_back(tps[j] / (tps[j] + fps[j]));
     c.recall.push_back(tps[j] / tp);
     c.thresholds.push_back(thresholds[j]);

@@ -29,10 +29,10 @@ double average_precision(const std::vector<int>& is_positive, const std::vector<
 double roc_auc_macro(const std::vector<int>& y_true, const Eigen::MatrixXd& proba);
 double average_precision_macro(const std::vector<int>& y_true, const Eigen::MatrixXd& proba);
 
-// sklearn.metrics.precision_recall_curve (1.2): one point per distinct score
-// from the threshold reaching full recall upwards, in sklearn's order
-// (increasing threshold), then the final (precision 1, recall 0) point, whose
-// threshold is NaN. Needs a positive.
+// sklearn.metrics.precision_recall_curve (1.2): one point per distinct score,
+// in sklearn's order (increasing threshold; 1.2 no longer stops at the first
+// threshold of full recall), then the final (precision 1, recall 0) point,
+// whose threshold is NaN. Needs a positive.
 struct PrCurve {
   std::vector<double> precision, recall, thresholds;
 };
