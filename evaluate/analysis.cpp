@@ -51,7 +51,7 @@ AnalysisOutput run_all_analyses(const CorpusReader& corpus, const AnalysisArgs& 
       for (const auto& [path, content] : one.files) out.files[name + "/" + path] = content;
       for (const auto& [path, content] : one.dump) out.dump[name + "/" + path] = content;
       list.push_back({{"analysis", name}, {"status", "done"}, {"note", ""}});
-      out.summary += (out.summary.empty() ? "" : "; ") + one.summary;
+      out.summary += (out.summary.empty() ? "" : "; ") + name + ": " + one.summary;
     } catch (const CannotRun& e) {
       out.files[name + "/skipped.md"] = "# " + name + ": skipped\n\n" + std::string(e.what()) + "\n";
       list.push_back({{"analysis", name}, {"status", "skipped"}, {"note", e.what()}});

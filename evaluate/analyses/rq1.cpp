@@ -33,7 +33,7 @@ class Rq1Analysis : public Analysis {
     AnalysisOutput out;
     out.files = render_rq1(result.results);
     out.dump = std::move(result.dump);
-    out.summary = "rq1: " + std::to_string(result.results.runs) + " runs, " + std::to_string(result.results.programs) +
+    out.summary = std::to_string(result.results.runs) + " runs, " + std::to_string(result.results.programs) +
                   " programs";
     return out;
   }

@@ -37,7 +37,7 @@ class Rq2Analysis : public Analysis {
     size_t unstable = 0;
     for (const auto& t : result.results.thresholds)
       if (t.threshold == o.thresholds[0]) unstable = t.unstable;
-    out.summary = "rq2: " + std::to_string(result.results.runs) + " runs, " + std::to_string(unstable) + " unstable, " +
+    out.summary = std::to_string(result.results.runs) + " runs, " + std::to_string(unstable) + " unstable, " +
                   std::to_string(result.results.cf_runs) + " with curvature";
     return out;
   }
