@@ -111,7 +111,9 @@ TEST(Golden, PrecisionRecallCurveMatchesSklearn) {
     for (size_t i = 0; i < precision.size(); ++i) {
       EXPECT_NEAR(pr.precision[i], precision[i], 1e-15) << i;
       EXPECT_NEAR(pr.recall[i], recall[i], 1e-15) << i;
-      if (i < thresholds.size()) EXPECT_EQ(pr.thresholds[i], thresholds[i]) << i;
+      if (i < thresholds.size()) {
+        EXPECT_EQ(pr.thresholds[i], thresholds[i]) << i;
+      }
     }
   }
 }
@@ -160,7 +162,9 @@ TEST(Rq2, PlantedExplosionsSeparableCurvature) {
   EXPECT_EQ(r.quintiles[0].unstable, 0u);
   // Fig. 7: unstable runs have larger ||Hv|| at every depth.
   for (const auto& d : r.depth)
-    if (d.stable_runs && d.unstable_runs) EXPECT_GT(d.unstable_median_log10 - d.stable_median_log10, 3.0);
+    if (d.stable_runs && d.unstable_runs) {
+      EXPECT_GT(d.unstable_median_log10 - d.stable_median_log10, 3.0);
+    }
   // Fig. 9: curves end at (precision 1, recall 0).
   ASSERT_FALSE(r.pr_curves.empty());
   EXPECT_EQ(r.pr_curves.back().recall, 0.0);
