@@ -84,11 +84,16 @@ def pipeline():
 
 
 def oof(X, y, cv, groups=None, n_classes=None):
-    return cross_val_predict(pipeline(), X, y, cv=cv, groups=groups, method="predict_proba")
+    """Out-of-fold probabilities, then sklearn's predict (argmax of the decision
+    function: it differs from the probability argmax where sigmoids saturate) as
+    the last column."""
+    P = cross_val_predict(pipeline(), X, y, cv=cv, groups=groups, method="predict_proba")
+    pred = cross_val_predict(pipeline(), X, y, cv=cv, groups=groups, method="predict")
+    return np.column_stack([P, pred])
 
 
-def metrics(y, P):
-    pred = P.argmax(axis=1)
+def metrics(y, PP):
+    P, pred = PP[:, :-1], PP[:, -1].astype(int)
     C = P.shape[1]
     if C == 2:
         auc, ap = roc_auc_score(y, P[:, 1]), average_precision_score(y == 1, P[:, 1])
@@ -170,8 +175,7 @@ def run(args):
     names = sorted(set(progs))
     yid = np.array([names.index(p) for p in progs])
     for k in ks:
-        P = oof(feats[k], yid, within_cv)
-        pred = P.argmax(axis=1)
+        pred = oof(feats[k], yid, within_cv)[:, -1].astype(int)
         out["identity"].append({"k": k, "accuracy": accuracy_score(yid, pred),
                                 "balanced_accuracy": balanced_accuracy_score(yid, pred)})
     Z = StandardScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(feats[5]))

@@ -32,7 +32,7 @@ ClusterResample draw_cluster_resample(UnitRng& rng, const std::vector<std::vecto
       r.programs.push_back(g);
       for (int row : rows_of_program[g]) {
         r.rows.push_back(row);
-        seen[y[row]] = 1;
+        if (n_classes > 0) seen[y[row]] = 1;
       }
     }
     bool complete = true;

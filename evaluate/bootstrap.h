@@ -23,6 +23,7 @@ class UnitRng {
  public:
   explicit UnitRng(uint64_t seed) : engine_(seed) {}
   size_t below(size_t n);  // uniform in [0, n)
+  double uniform() { return double(engine_() >> 11) * 0x1.0p-53; }  // uniform in [0, 1), 53 bits
   template <class T>
   void shuffle(std::vector<T>& v) {
     for (size_t i = v.size(); i-- > 1;) std::swap(v[i], v[below(i + 1)]);
@@ -39,7 +40,8 @@ struct ClusterResample {
 };
 
 // rows_of_program[g]: the rows of program g; y: class code per row; every one
-// of n_classes classes must appear. Throws after 1000 degenerate draws.
+// of n_classes classes must appear (n_classes 0: no requirement, no redraws).
+// Throws after 1000 degenerate draws.
 ClusterResample draw_cluster_resample(UnitRng& rng, const std::vector<std::vector<int>>& rows_of_program,
                                       const std::vector<int>& y, int n_classes, const std::string& where);
 

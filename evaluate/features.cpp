@@ -19,6 +19,7 @@ size_t RunTable::max_epochs() const {
 LabelSource parse_label_source(const std::string& text) {
   if (text == "killed") return LabelSource::Killed;
   if (text == "category") return LabelSource::Category;
+  if (text == "every") return LabelSource::Every;
   throw Error("--labels", "unknown label source '" + text + "' (expected killed or category)");
 }
 
@@ -30,7 +31,7 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
   std::set<std::string> names;
   for (const auto& row : corpus.index()) {
     const std::string& label = source == LabelSource::Killed ? row.label : row.category;
-    if (label.empty()) {
+    if (label.empty() && source != LabelSource::Every) {
       ++table.skipped_unlabelled;
       continue;
     }
@@ -51,31 +52,20 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
   table.all_channels.assign(names.begin(), names.end());
   table.channels = table.all_channels;
   table.series.reserve(traces.size());
-  for (const auto& t : traces) {
+  for (auto& t : traces) {
     Eigen::MatrixXd m(static_cast<Eigen::Index>(t.epochs()), static_cast<Eigen::Index>(table.channels.size()));
+    std::vector<bool> has(table.channels.size());
     for (size_t c = 0; c < table.channels.size(); ++c) {
       const auto idx = t.channel_index(table.channels[c]);
+      has[c] = idx.has_value();
       for (size_t e = 0; e < t.epochs(); ++e)
         m(e, c) = idx ? t.value(e, *idx) : std::numeric_limits<double>::quiet_NaN();
     }
     table.series.push_back(std::move(m));
+    table.has_channel.push_back(std::move(has));
+    table.layer_series.push_back(std::move(t.layer_series));
   }
   return table;
-}
-
-void select_channels(RunTable& table, const std::vector<std::string>& channels) {
-  std::vector<Eigen::Index> cols;
-  for (const auto& c : channels) {
-    const auto it = std::find(table.channels.begin(), table.channels.end(), c);
-    if (it == table.channels.end()) throw Error(table.corpus, "no channel '" + c + "' in the evaluated runs");
-    cols.push_back(it - table.channels.begin());
-  }
-  for (auto& m : table.series) {
-    Eigen::MatrixXd s(m.rows(), static_cast<Eigen::Index>(cols.size()));
-    for (size_t j = 0; j < cols.size(); ++j) s.col(j) = m.col(cols[j]);
-    m = std::move(s);
-  }
-  table.channels = channels;
 }
 
 FeatureMatrix window_features(const RunTable& table, int k, const std::vector<std::string>& channels) {

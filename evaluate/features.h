@@ -30,6 +30,8 @@ struct RunTable {
   std::vector<EvaluatedRun> runs;        // corpus index order (sorted by run id)
   std::vector<std::string> channels;     // loaded channels, in request order
   std::vector<Eigen::MatrixXd> series;   // per run: epochs x channels (NaN where the run lacks one)
+  std::vector<std::vector<bool>> has_channel;  // per run, per channel: its trace logs the channel
+  std::vector<std::vector<LayerSeries>> layer_series;  // per run, as logged (e.g. the CF probe's hvp_norm)
   std::vector<std::string> all_channels; // union of channel names over evaluated runs, sorted
   size_t skipped_unlabelled = 0;         // originals / survivors / undecided
   size_t skipped_empty = 0;              // labelled runs with zero epochs (crashed)
@@ -40,15 +42,14 @@ struct RunTable {
 //   Killed   - the paper's protocol: mutants the kill rule killed, labelled with their category
 //   Category - every mutant run, labelled with its operator's category whether killed or not
 //              (for small campaigns whose few repeats kill little; not the paper's protocol)
-enum class LabelSource { Killed, Category };
+//   Every    - every run with a logged epoch, originals included (RQ2's instability); the label
+//              is the category of a mutant, empty for an original
+enum class LabelSource { Killed, Category, Every };
 LabelSource parse_label_source(const std::string& text);
 
-// Reads the labelled runs of a corpus. `channels` empty = every channel.
-// Throws dynfault::Error for an empty corpus, no labelled runs, or a missing program id.
+// Reads the selected runs of a corpus with every channel.
+// Throws dynfault::Error for an empty corpus, no selected run, or a missing program id.
 RunTable load_runs(const CorpusReader& corpus, LabelSource source = LabelSource::Killed);
-
-// Restricts the loaded series to `channels` (subset of all_channels), in that order.
-void select_channels(RunTable& table, const std::vector<std::string>& channels);
 
 struct FeatureMatrix {
   std::vector<std::string> names;

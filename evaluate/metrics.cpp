@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -83,6 +84,34 @@ double average_precision(const std::vector<int>& is_positive, const std::vector<
   return ap;
 }
 
+PrCurve precision_recall_curve(const std::vector<int>& is_positive, const std::vector<double>& score) {
+  const auto order = by_decreasing_score(score);
+  std::vector<double> tps, fps, thresholds;
+  double tp = 0, fp = 0;
+  size_t i = 0;
+  while (i < order.size()) {
+    const double s = score[order[i]];
+    while (i < order.size() && score[order[i]] == s) {
+      (is_positive[order[i]] ? tp : fp) += 1;
+      ++i;
+    }
+    tps.push_back(tp);
+    fps.push_back(fp);
+    thresholds.push_back(s);
+  }
+  if (tps.empty() || tp == 0) throw Error("precision_recall_curve", "no positive sample");
+  PrCurve c;
+  for (size_t j = tps.size(); j-- > 0;) {
+    c.precision.push_back(tps[j] / (tps[j] + fps[j]));
+    c.recall.push_back(tps[j] / tp);
+    c.thresholds.push_back(thresholds[j]);
+  }
+  c.precision.push_back(1.0);
+  c.recall.push_back(0.0);
+  c.thresholds.push_back(std::numeric_limits<double>::quiet_NaN());
+  return c;
+}
+
 namespace {
 template <class Binary>
 double macro(const std::vector<int>& y_true, const Eigen::MatrixXd& proba, Binary binary) {
@@ -135,23 +164,9 @@ double percentile(std::vector<double> values, double q) {
   return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-const char* metric_name(int metric) {
-  switch (metric) {
-    case kBalancedAccuracy: return "balanced_accuracy";
-    case kRocAuc: return "roc_auc";
-    case kAveragePrecision: return "average_precision";
-    case kAccuracy: return "accuracy";
-  }
-  return "?";
-}
-
-std::vector<double> all_metrics(const std::vector<int>& y_true, const Eigen::MatrixXd& proba) {
-  return ScoredPredictions(y_true, proba).metrics();
-}
-
-ScoredPredictions::ScoredPredictions(std::vector<int> y_true, const Eigen::MatrixXd& proba)
-    : y_(std::move(y_true)), pred_(argmax_rows(proba)), proba_(proba) {
-  if (y_.empty() || static_cast<Eigen::Index>(y_.size()) != proba.rows())
+ScoredPredictions::ScoredPredictions(std::vector<int> y_true, const Eigen::MatrixXd& proba, std::vector<int> predicted)
+    : y_(std::move(y_true)), pred_(std::move(predicted)), proba_(proba) {
+  if (y_.empty() || static_cast<Eigen::Index>(y_.size()) != proba.rows() || pred_.size() != y_.size())
     throw Error("metrics", "predictions and labels differ in length or are empty");
   by_score_.resize(proba.cols());
   for (Eigen::Index c = 0; c < proba.cols(); ++c) {
@@ -162,79 +177,145 @@ ScoredPredictions::ScoredPredictions(std::vector<int> y_true, const Eigen::Matri
   }
 }
 
-std::vector<double> ScoredPredictions::metrics() const { return metrics(std::vector<double>(y_.size(), 1.0)); }
-
-std::vector<double> ScoredPredictions::metrics(const std::vector<double>& weight) const {
-  const Eigen::Index C = proba_.cols();
-  std::vector<double> m(kMetricCount);
-  // Accuracy and balanced accuracy (recall per class present, i.e. of positive weight).
-  std::vector<double> correct(C, 0.0), total(C, 0.0);
+double ScoredPredictions::accuracy(const std::vector<double>& weight) const {
   double all = 0, hit = 0;
   for (size_t i = 0; i < y_.size(); ++i) {
     const double w = weight[i];
     if (w == 0) continue;
-    total[y_[i]] += w;
     all += w;
-    if (pred_[i] == y_[i]) {
-      correct[y_[i]] += w;
-      hit += w;
-    }
+    if (pred_[i] == y_[i]) hit += w;
   }
   if (all == 0) throw Error("metrics", "no samples");
+  return hit / all;
+}
+
+double ScoredPredictions::balanced_accuracy(const std::vector<double>& weight) const {
+  // Recall per class present (of positive weight).
+  const Eigen::Index C = proba_.cols();
+  std::vector<double> correct(C, 0.0), total(C, 0.0);
+  for (size_t i = 0; i < y_.size(); ++i) {
+    const double w = weight[i];
+    if (w == 0) continue;
+    total[y_[i]] += w;
+    if (pred_[i] == y_[i]) correct[y_[i]] += w;
+  }
   double recall_sum = 0, present = 0;
   for (Eigen::Index c = 0; c < C; ++c)
     if (total[c] > 0) {
       recall_sum += correct[c] / total[c];
       present += 1;
     }
-  m[kBalancedAccuracy] = recall_sum / present;
-  m[kAccuracy] = hit / all;
-  // ROC AUC and average precision per class column, one walk over the sorted rows.
-  auto column = [&](Eigen::Index c, double& auc, double& ap) {
-    const auto& order = by_score_[c];
-    double tps = 0, fps = 0, area = 0, prec_sum = 0, previous_recall = 0;
-    const double n_pos = total[c];
-    size_t i = 0;
-    while (i < order.size()) {
-      const double s = proba_(order[i], c);
-      double dt = 0, df = 0;
-      while (i < order.size() && proba_(order[i], c) == s) {
-        const int r = order[i];
-        const double w = weight[r];
-        (y_[r] == c ? dt : df) += w;
-        ++i;
-      }
-      if (dt == 0 && df == 0) continue;
-      area += df * (tps + tps + dt) / 2.0;
-      tps += dt;
-      fps += df;
-      if (n_pos > 0) {
-        const double recall = tps / n_pos;
-        prec_sum += (recall - previous_recall) * (tps / (tps + fps));
-        previous_recall = recall;
-      }
+  if (present == 0) throw Error("metrics", "no samples");
+  return recall_sum / present;
+}
+
+void ScoredPredictions::column(Eigen::Index c, const std::vector<double>& weight, double& auc, double& ap,
+                               bool with_auc) const {
+  const auto& order = by_score_[c];
+  double n_pos = 0;
+  for (size_t i = 0; i < y_.size(); ++i)
+    if (y_[i] == c) n_pos += weight[i];
+  double tps = 0, fps = 0, area = 0, prec_sum = 0, previous_recall = 0;
+  size_t i = 0;
+  while (i < order.size()) {
+    const double s = proba_(order[i], c);
+    double dt = 0, df = 0;
+    while (i < order.size() && proba_(order[i], c) == s) {
+      const int r = order[i];
+      (y_[r] == c ? dt : df) += weight[r];
+      ++i;
     }
-    if (tps == 0 || fps == 0)
-      throw Error("roc_auc", "only one class present in y_true; ROC AUC is not defined in that case");
-    auc = area / (tps * fps);
-    ap = prec_sum;
-  };
-  double auc = 0, ap = 0;
-  if (C == 2) {
-    column(1, auc, ap);
-    m[kRocAuc] = auc;
-    m[kAveragePrecision] = ap;
-  } else {
-    double auc_sum = 0, ap_sum = 0;
-    for (Eigen::Index c = 0; c < C; ++c) {
-      column(c, auc, ap);
-      auc_sum += auc;
-      ap_sum += ap;
+    if (dt == 0 && df == 0) continue;
+    area += df * (tps + tps + dt) / 2.0;
+    tps += dt;
+    fps += df;
+    if (n_pos > 0) {
+      const double recall = tps / n_pos;
+      prec_sum += (recall - previous_recall) * (tps / (tps + fps));
+      previous_recall = recall;
     }
-    m[kRocAuc] = auc_sum / double(C);
-    m[kAveragePrecision] = ap_sum / double(C);
   }
-  return m;
+  if (with_auc && (tps == 0 || fps == 0))
+    throw Error("roc_auc", "only one class present in y_true; ROC AUC is not defined in that case");
+  auc = with_auc ? area / (tps * fps) : 0.0;
+  ap = n_pos > 0 ? prec_sum : -0.0;
+}
+
+template <class Binary>
+double ScoredPredictions::macro(Binary binary) const {
+  const Eigen::Index C = proba_.cols();
+  if (C == 2) return binary(1);
+  double sum = 0;
+  for (Eigen::Index c = 0; c < C; ++c) sum += binary(c);
+  return sum / double(C);
+}
+
+double ScoredPredictions::roc_auc(const std::vector<double>& weight) const {
+  return macro([&](Eigen::Index c) {
+    double auc, ap;
+    column(c, weight, auc, ap, true);
+    return auc;
+  });
+}
+
+double ScoredPredictions::average_precision(const std::vector<double>& weight) const {
+  return macro([&](Eigen::Index c) {
+    double auc, ap;
+    column(c, weight, auc, ap, false);
+    return ap;
+  });
+}
+
+namespace {
+
+template <bool Bigger, double (ScoredPredictions::*Score)(const std::vector<double>&) const>
+class ScoreMetric : public Metric {
+ public:
+  explicit ScoreMetric(const char* name) : name_(name) {}
+  const char* name() const override { return name_; }
+  bool bigger_is_better() const override { return Bigger; }
+  double eval(const ScoredPredictions& s, const std::vector<double>& weight) const override {
+    return (s.*Score)(weight);
+  }
+
+ private:
+  const char* name_;
+};
+
+const ScoreMetric<true, &ScoredPredictions::balanced_accuracy> kBalancedAccuracy("balanced_accuracy");
+const ScoreMetric<true, &ScoredPredictions::roc_auc> kRocAuc("roc_auc");
+const ScoreMetric<true, &ScoredPredictions::average_precision> kAveragePrecision("average_precision");
+const ScoreMetric<true, &ScoredPredictions::accuracy> kAccuracy("accuracy");
+
+const std::vector<const Metric*>& all_metric_objects() {
+  static const std::vector<const Metric*> all = {&kBalancedAccuracy, &kRocAuc, &kAveragePrecision, &kAccuracy};
+  return all;
+}
+
+}  // namespace
+
+const Metric& find_metric(const std::string& name) {
+  for (const Metric* m : all_metric_objects())
+    if (name == m->name()) return *m;
+  throw Error("metric", "unknown metric '" + name + "'");
+}
+
+const MetricSet& metric_set(const std::string& name) {
+  static const std::vector<std::pair<std::string, MetricSet>> sets = {
+      {"diagnosis", {&kBalancedAccuracy, &kRocAuc, &kAveragePrecision, &kAccuracy}},
+      {"identity", {&kAccuracy, &kBalancedAccuracy}},
+      {"detection", {&kRocAuc, &kAveragePrecision}},
+  };
+  for (const auto& [n, set] : sets)
+    if (n == name) return set;
+  throw Error("metric set", "unknown metric set '" + name + "' (diagnosis, identity, detection)");
+}
+
+std::vector<double> eval_metrics(const MetricSet& set, const ScoredPredictions& s, const std::vector<double>& weight) {
+  std::vector<double> out;
+  out.reserve(set.size());
+  for (const Metric* m : set) out.push_back(m->eval(s, weight));
+  return out;
 }
 
 }  // namespace dynfault::evaluate

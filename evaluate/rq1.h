@@ -3,7 +3,7 @@
 // unseen programs? (docs/evaluate.md)
 //
 // For each task (tasks.h) and window k: out-of-fold predictions of the
-// diagnosis pipeline (cross_validation.h) under
+// diagnosis pipeline (classifier.h) under
 //   within    StratifiedKFold(5) over runs (programs shared by train and test)
 //   heldout   GroupKFold(5) by program
 //   lopo      leave one program out
@@ -11,16 +11,17 @@
 // bootstrap over programs (bootstrap.h) and the gap within - heldout with its
 // paired-bootstrap CI. Controls: program-identity prediction vs k, within-
 // program label permutations, per-program z-normalisation, pairwise MMD^2
-// between programs and silhouettes. Work units are sharded over MPI ranks
-// (work_units.h); the results are bit-identical for any rank count.
+// between programs and silhouettes. Work units run on the engine (engine.h);
+// the results are bit-identical for any rank count.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/corpus.h"
-#include "core/mpi.h"
 #include "evaluate/features.h"
+#include "evaluate/report.h"
+#include "evaluate/engine.h"
 
 namespace dynfault::evaluate {
 
@@ -37,10 +38,6 @@ struct Rq1Options {
   double level_percent = 95;
   bool dump = false;
   LabelSource labels = LabelSource::Killed;
-};
-
-struct Cell {
-  double value, low, high;  // CI bounds NaN without bootstrap
 };
 
 struct TaskInfo {
@@ -70,9 +67,13 @@ struct PermutationRow {
   std::vector<double> values;  // one per permutation
 };
 
+// Program identity (Fig. 3a at every k; Table V's identity row: raw and
+// program_z at the table window), with cluster-bootstrap CIs over programs.
 struct IdentityRow {
   int k = 0;
-  double accuracy, balanced_accuracy, chance_uniform, chance_majority;
+  std::string variant;  // "raw" or "program_z"
+  Cell accuracy, balanced_accuracy;
+  double chance_uniform, chance_majority;
   size_t runs = 0, programs = 0;
 };
 
@@ -109,7 +110,7 @@ struct Rq1Output {
   std::map<std::string, std::string> dump;  // relative path -> content (options.dump)
 };
 
-Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, const mpi::Session& comm);
+Rq1Output run_rq1(const CorpusReader& corpus, const Rq1Options& options, Engine& engine);
 
 // Tables and figures data as files: relative path -> content (CSV, JSON, Markdown).
 std::map<std::string, std::string> render_rq1(const Rq1Results& results);

@@ -7,33 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+
+#include "evaluate/report.h"
 #include "evaluate/rq1.h"
 
 namespace dynfault::evaluate {
 namespace {
 
 using nlohmann::json;
-
-std::string num(double v) {
-  if (std::isnan(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-std::string num3(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-std::string ci3(const Cell& c) {
-  if (std::isnan(c.low)) return num3(c.value);
-  return num3(c.value) + " [" + num3(c.low) + ", " + num3(c.high) + "]";
-}
-json jnum(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
-json jcell(const Cell& c) { return {{"value", jnum(c.value)}, {"ci_low", jnum(c.low)}, {"ci_high", jnum(c.high)}}; }
-std::string cell_csv(const Cell& c) { return num(c.value) + "," + num(c.low) + "," + num(c.high); }
-std::string cell_header(const std::string& p) { return p + "," + p + "_ci_low," + p + "_ci_high"; }
 
 std::string split_csv(const std::vector<const SplitRow*>& rows, bool with_lopo) {
   std::ostringstream f;
@@ -139,21 +120,38 @@ std::map<std::string, std::string> render_rq1(const Rq1Results& r) {
                                      {"normalisation", "per program, per feature: (x - mean) / population std, before splitting"},
                                      {"rows", split_json(table5, false)}});
 
-  // Fig. 3a program identity.
+  // Fig. 3a program identity; Table V's identity row.
   {
-    std::ostringstream f;
-    f << "k,accuracy,balanced_accuracy,chance_uniform,chance_majority,runs,programs\n";
-    json a = json::array();
+    std::ostringstream f, z;
+    const std::string header = "k," + cell_header("accuracy") + "," + cell_header("balanced_accuracy") +
+                               ",chance_uniform,chance_majority,runs,programs\n";
+    f << header;
+    z << "variant," << header;
+    json a = json::array(), b = json::array();
     for (const auto& i : r.identity) {
-      f << i.k << "," << num(i.accuracy) << "," << num(i.balanced_accuracy) << "," << num(i.chance_uniform) << ","
-        << num(i.chance_majority) << "," << i.runs << "," << i.programs << "\n";
-      a.push_back({{"k", i.k}, {"accuracy", i.accuracy}, {"balanced_accuracy", i.balanced_accuracy},
-                   {"chance_uniform", i.chance_uniform}, {"chance_majority", i.chance_majority},
-                   {"runs", i.runs}, {"programs", i.programs}});
+      const std::string line = std::to_string(i.k) + "," + cell_csv(i.accuracy) + "," + cell_csv(i.balanced_accuracy) +
+                               "," + num(i.chance_uniform) + "," + num(i.chance_majority) + "," +
+                               std::to_string(i.runs) + "," + std::to_string(i.programs) + "\n";
+      const json j = {{"k", i.k}, {"variant", i.variant}, {"accuracy", jcell(i.accuracy)},
+                      {"balanced_accuracy", jcell(i.balanced_accuracy)}, {"chance_uniform", i.chance_uniform},
+                      {"chance_majority", i.chance_majority}, {"runs", i.runs}, {"programs", i.programs}};
+      if (i.variant == "raw") {
+        f << line;
+        a.push_back(j);
+      }
+      if (i.k == o.table_window) {
+        z << i.variant << "," << line;
+        b.push_back(j);
+      }
     }
     files["fig3a_program_identity.csv"] = f.str();
-    put_json("fig3a_program_identity.json", {{"rows", a}, {"note", r.identity_note},
-                                             {"split", "StratifiedKFold by program over all evaluated runs"}});
+    put_json("fig3a_program_identity.json",
+             {{"rows", a}, {"note", r.identity_note},
+              {"split", "StratifiedKFold by program over all evaluated runs"},
+              {"bootstrap", "cluster bootstrap over programs; a resample scores the programs drawn (no redraws)"}});
+    files["table5_identity.csv"] = z.str();
+    put_json("table5_identity.json", {{"k", o.table_window}, {"rows", b}, {"note", r.identity_note},
+                                      {"normalisation", "per program, per feature, over all evaluated runs"}});
   }
   // Fig. 3b permutations.
   {
@@ -270,9 +268,9 @@ std::map<std::string, std::string> render_rq1(const Rq1Results& r) {
   if (r.identity.empty()) {
     md << r.identity_note << "\n";
   } else {
-    md << "| k | accuracy | balanced accuracy | chance (1/programs) |\n|---:|---|---|---|\n";
+    md << "| k | features | accuracy | balanced accuracy | chance (1/programs) |\n|---:|---|---|---|---|\n";
     for (const auto& i : r.identity)
-      md << "| " << i.k << " | " << num3(i.accuracy) << " | " << num3(i.balanced_accuracy) << " | "
+      md << "| " << i.k << " | " << i.variant << " | " << ci3(i.accuracy) << " | " << ci3(i.balanced_accuracy) << " | "
          << num3(i.chance_uniform) << " |\n";
   }
   md << "\n## Fig. 3b: within-program label permutation (" << o.permutations

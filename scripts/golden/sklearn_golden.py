@@ -11,11 +11,12 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.cluster import KMeans  # noqa: F401  (import check only)
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
-                             roc_auc_score, silhouette_score)
+                             precision_recall_curve, roc_auc_score, silhouette_score)
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler, label_binarize
@@ -172,6 +173,64 @@ def cluster_cases(rng):
     return cases
 
 
+def saturated_cases():
+    """OvR rows where two sigmoids saturate at 1.0: predict_proba ties, predict
+    (argmax of decision_function) takes the larger margin."""
+    X = np.array([[0, 0], [20, 0], [0, 20], [20, 20]], dtype=float)
+    X = np.repeat(X, 10, axis=0) + np.tile(np.linspace(-1, 1, 10)[:, None] * [[1, -1]], (4, 1))
+    y = np.repeat([0, 1, 2, 3], 10)
+    model = LogisticRegression(C=1.0, class_weight="balanced", multi_class="ovr", solver="newton-cg",
+                               tol=1e-12, max_iter=10000).fit(X, y)
+    grid = np.array([[a, b] for a in np.linspace(-400, 400, 41) for b in np.linspace(-400, 400, 41)])
+    dec = model.decision_function(grid)
+    proba = model.predict_proba(grid)
+    pred = model.predict(grid)
+    top = np.sort(dec, axis=1)
+    keep = np.flatnonzero((np.argmax(proba, axis=1) != pred) & (top[:, -1] - top[:, -2] > 1.0))[::29]
+    return [{"name": "saturated_ovr", "X": tolist(X), "y": tolist(y), "X_test": tolist(grid[keep]),
+             "decision": tolist(dec[keep]), "proba": tolist(proba[keep]), "predict": tolist(pred[keep])}]
+
+
+def kmeans_cases(rng):
+    cases = []
+    specs = [("blobs", 90, 2, 3, 6.0), ("overlap", 200, 5, 4, 1.5), ("many", 300, 7, 7, 2.5)]
+    for name, n, d, k, spread in specs:
+        centres = rng.normal(0, spread, size=(k, d))
+        lab = rng.integers(0, k, size=n)
+        X = centres[lab] + rng.normal(0, 1.0, size=(n, d))
+        X[:, 0] *= 10.0
+        init = X[rng.choice(n, size=k, replace=False)]
+        km = KMeans(n_clusters=k, init=init, n_init=1, algorithm="lloyd").fit(X)
+        best = KMeans(n_clusters=k, init="k-means++", n_init=10, algorithm="lloyd", random_state=0).fit(X)
+        cases.append({"name": name, "X": tolist(X), "K": k, "init": tolist(init), "labels": tolist(km.labels_),
+                      "inertia": float(km.inertia_), "centres": tolist(km.cluster_centers_), "n_iter": int(km.n_iter_),
+                      "silhouette": float(silhouette_score(X, km.labels_)),
+                      "sklearn_seeded_inertia": float(best.inertia_)})
+    return cases
+
+
+def pca_cases(rng):
+    cases = []
+    for n, d in ((40, 6), (120, 3), (25, 7)):
+        X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + rng.normal(0, 5, size=d)
+        p = PCA(2, svd_solver="full").fit(X)
+        cases.append({"X": tolist(X), "coordinates": tolist(p.transform(X)), "components": tolist(p.components_),
+                      "explained_variance_ratio": tolist(p.explained_variance_ratio_)})
+    return cases
+
+
+def pr_curve_cases(rng):
+    cases = []
+    for n in (12, 80, 400):
+        y = rng.integers(0, 2, size=n)
+        y[0] = 1
+        s = np.round(rng.random(n), 1 if n == 80 else 3)
+        prec, rec, thr = precision_recall_curve(y, s)
+        cases.append({"y": tolist(y), "score": tolist(s), "precision": tolist(prec), "recall": tolist(rec),
+                      "thresholds": tolist(thr)})
+    return cases
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/evaluate/golden"
     rng = np.random.default_rng(20240601)
@@ -179,6 +238,13 @@ def main():
     for name, payload in (("logistic", logistic_cases(rng)), ("metrics", metric_cases(rng)),
                           ("splits", split_cases(rng)), ("preprocess", preprocess_cases(rng)),
                           ("cluster", cluster_cases(rng))):
+        with open(f"{out}/{name}.json", "w") as f:
+            json.dump({"generated_by": "scripts/golden/sklearn_golden.py", **meta, "cases": payload}, f, indent=None)
+            f.write("\n")
+    # Added later, from their own stream so the files above stay as they were.
+    rng2 = np.random.default_rng(20261206)
+    for name, payload in (("saturated", saturated_cases()), ("kmeans", kmeans_cases(rng2)), ("pca", pca_cases(rng2)),
+                          ("pr_curve", pr_curve_cases(rng2))):
         with open(f"{out}/{name}.json", "w") as f:
             json.dump({"generated_by": "scripts/golden/sklearn_golden.py", **meta, "cases": payload}, f, indent=None)
             f.write("\n")

@@ -1,6 +1,7 @@
 // evaluate_synthetic_corpus OUT.h5 [programs] [runs_per_pair] [epochs]:
 // writes a synthetic corpus (synthetic_corpus.h) for the MPI identity test and
-// the benchmarks.
+// the benchmarks; `evaluate_synthetic_corpus --instability OUT.h5 [programs]
+// [runs_per_program]` writes the RQ2 corpus with planted explosions.
 #include <iostream>
 #include <string>
 
@@ -8,16 +9,24 @@
 #include "synthetic_corpus.h"
 
 int main(int argc, char** argv) {
+  using namespace dynfault::evaluate::synthetic;
   if (argc < 2) {
-    std::cerr << "usage: evaluate_synthetic_corpus OUT.h5 [programs] [runs_per_pair] [epochs]\n";
+    std::cerr << "usage: evaluate_synthetic_corpus [--instability] OUT.h5 [programs] [runs...] [epochs]\n";
     return 2;
   }
-  dynfault::evaluate::synthetic::SyntheticCorpusSpec spec;
-  if (argc > 2) spec.programs = std::stoi(argv[2]);
-  if (argc > 3) spec.runs_per_pair = std::stoi(argv[3]);
-  if (argc > 4) spec.epochs = std::stoi(argv[4]);
   try {
-    dynfault::evaluate::synthetic::write_synthetic_corpus(argv[1], spec);
+    if (std::string(argv[1]) == "--instability" && argc > 2) {
+      InstabilitySpec spec;
+      if (argc > 3) spec.programs = std::stoi(argv[3]);
+      if (argc > 4) spec.runs_per_program = std::stoi(argv[4]);
+      write_instability_corpus(argv[2], spec);
+    } else {
+      SyntheticCorpusSpec spec;
+      if (argc > 2) spec.programs = std::stoi(argv[2]);
+      if (argc > 3) spec.runs_per_pair = std::stoi(argv[3]);
+      if (argc > 4) spec.epochs = std::stoi(argv[4]);
+      write_synthetic_corpus(argv[1], spec);
+    }
   } catch (const dynfault::Error& e) {
     std::cerr << e.what() << "\n";
     return 1;

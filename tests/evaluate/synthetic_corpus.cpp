@@ -93,4 +93,66 @@ void write_synthetic_corpus(const std::string& path, const SyntheticCorpusSpec& 
   writer.finish();
 }
 
+InstabilityTruth write_instability_corpus(const std::string& path, const InstabilitySpec& spec) {
+  CorpusWriter writer(path);
+  Normal normal(derive_seed(spec.seed, "instability"));
+  InstabilityTruth truth;
+  std::vector<std::string> channels = {"train_loss", "train_acc", "val_loss", "val_acc"};
+  if (spec.curvature)
+    for (const char* c : {"cf_hvp_mean", "cf_hvp_std", "cf_grad_std"}) channels.push_back(c);
+  const std::vector<std::string> units(channels.size(), "1");
+  for (int p = 0; p < spec.programs; ++p) {
+    const std::string program = std::to_string(52000000 + 101 * p);
+    const bool fragile = p % 2 == 0;
+    const int layers = 2 + p % 3;
+    const double program_loss = 0.5 + 0.3 * p;
+    for (int r = 0; r <= spec.runs_per_program; ++r) {
+      const bool original = r == spec.runs_per_program;
+      const std::string id = program + (original ? "_Original" : "_Loss_" + std::to_string(r + 1));
+      const bool unstable = fragile && !original && r % 3 == 0;
+      const bool late = unstable && p == 0 && r == 0;       // explodes at epoch 2
+      const bool nan_val = unstable && p == 0 && r == 3;    // NaN val_loss at epoch 0
+      const bool moderate = !unstable && !original && r == 1;  // 5e3 at epoch 1
+      Trace t;
+      t.run_id = id;
+      t.program = program;
+      t.architecture = "FFNN";
+      t.category = original ? "" : "Loss";
+      t.mutant_id = original ? "" : id;
+      t.operator_name = original ? "" : "synthetic";
+      t.source = "synthetic";
+      t.set_channels(channels, units);
+      const double hvp0 = spec.separable ? (unstable ? 5.0 : 1.0) + 0.3 * normal() : 1.0 + 1.5 * normal();
+      LayerSeries ls{"hvp_norm", "1", {}, {}};
+      for (int l = 0; l < layers; ++l) ls.layers.push_back("dense_" + std::to_string(l));
+      for (int e = 0; e < spec.epochs; ++e) {
+        double loss = program_loss * std::exp(-0.2 * e) + 0.05 * normal();
+        if (unstable && e >= (late ? 2 : nan_val ? 1 : 0)) loss = 1e8 * (1 + e);
+        if (moderate && e == 1) loss = 5e3;
+        const double acc = 0.5 + 0.05 * e + 0.05 * normal();
+        double val_loss = loss * 1.1;
+        if (nan_val && e == 0) val_loss = std::nan("");
+        std::vector<double> row = {loss, acc, val_loss, acc - 0.02};
+        const double hvp = std::pow(10.0, hvp0 - 0.1 * e);
+        if (spec.curvature) {
+          row.push_back(hvp);
+          row.push_back(hvp * 0.3 * std::pow(10.0, 0.1 * normal()));
+          row.push_back(std::pow(10.0, (unstable && spec.separable ? 1.0 : -1.0) + 0.2 * normal()));
+        }
+        t.append_epoch(row);
+        for (int l = 0; l < layers; ++l) ls.values.push_back(hvp * std::pow(10.0, 0.2 * l + 0.1 * normal()));
+      }
+      if (spec.curvature) t.layer_series.push_back(ls);
+      ++truth.runs;
+      truth.unstable_1e6 += unstable;
+      truth.at_epoch0_1e6 += unstable && !late;
+      truth.non_finite += nan_val;
+      truth.moderate += moderate;
+      writer.add(t, original ? RunVerdict{-1, ""} : RunVerdict{1, "Loss"});
+    }
+  }
+  writer.finish();
+  return truth;
+}
+
 }  // namespace dynfault::evaluate::synthetic

@@ -29,4 +29,27 @@ struct SyntheticCorpusSpec {
 
 void write_synthetic_corpus(const std::string& path, const SyntheticCorpusSpec& spec);
 
+// RQ2: runs that explode, with curvature probes. Programs 0, 2, 4, ... are
+// "fragile": every third of their mutant runs explodes (train_loss 1e8 from
+// epoch 0; the first fragile program's first one only at epoch 2, its second
+// one with a NaN val_loss at epoch 0 and train_loss 1e8 from epoch 1). Every program has one run with a loss of
+// 5e3 at epoch 1 (flagged at threshold 1e3 only). Stable and unstable runs
+// share their accuracy curves (loss-ablated baselines cannot tell them apart).
+// Curvature (cf_hvp_mean, cf_hvp_std, cf_grad_std, per-layer hvp_norm, 2..4
+// layers by program): with `separable`, unstable runs have 10^4 times larger
+// HVP at epoch 0; otherwise curvature is noise unrelated to instability.
+struct InstabilitySpec {
+  int programs = 8;
+  int runs_per_program = 12;  // mutants; plus one original per program
+  int epochs = 6;
+  bool separable = true;
+  bool curvature = true;
+  uint64_t seed = 3;
+};
+// Planted counts, for the tests' known answers.
+struct InstabilityTruth {
+  int runs = 0, unstable_1e6 = 0, at_epoch0_1e6 = 0, non_finite = 0, moderate = 0;
+};
+InstabilityTruth write_instability_corpus(const std::string& path, const InstabilitySpec& spec);
+
 }  // namespace dynfault::evaluate::synthetic

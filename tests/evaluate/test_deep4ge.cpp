@@ -4,6 +4,9 @@
 // shared folder is absent (a user's clone).
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -27,8 +30,8 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
   o.bootstrap = 300;
   o.permutations = 5;
   o.seed = 0;
-  mpi::Session comm;
-  const Rq1Output out = run_rq1(corpus, o, comm);
+  Engine engine(false);
+  const Rq1Output out = run_rq1(corpus, o, engine);
   const Rq1Results& r = out.results;
   EXPECT_EQ(r.runs, 180u);
   EXPECT_EQ(r.programs, 37u);
@@ -46,8 +49,56 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
       EXPECT_GT(s.within.value, s.heldout.value) << s.metric;
     }
   }
-  for (const auto& i : r.identity) std::printf("deep4ge program identity k=%-2d accuracy %.3f (chance %.3f)\n", i.k, i.accuracy, i.chance_uniform);
+  for (const auto& i : r.identity)
+    std::printf("deep4ge program identity k=%-2d %-9s accuracy %.3f [%.3f, %.3f] (chance %.3f)\n", i.k,
+                i.variant.c_str(), i.accuracy.value, i.accuracy.low, i.accuracy.high, i.chance_uniform);
+  EXPECT_LT(r.identity.back().accuracy.value, r.identity[2].accuracy.value);  // Table V: raw -> program_z at k=5
   std::printf("deep4ge silhouette by program %.3f, by label %.3f\n", r.separation.silhouette_program,
               r.separation.silhouette_label);
+  fs::remove_all(dir);
+}
+
+TEST(Deep4ge, PredictionsAreTheArgmaxOfTheDecisionFunction) {
+  // Golden case of the argmax correction: with every channel, run
+  // 37624102_Hyperparameter_0002 has two one-vs-rest sigmoids saturated at 1.0
+  // ([0.5, 0.5, 0, 0]); sklearn's predict takes the larger margin (Layer), so the
+  // held-out balanced accuracy at k=5 is sklearn's 0.274 (the first tied class
+  // gave 0.279).
+  const fs::path sample = fs::path(DYNFAULT_SHARED_DIR) / "datasets" / "deep4ge-sample";
+  if (!fs::exists(sample / "manifest.csv")) GTEST_SKIP() << "no " << sample;
+  const fs::path dir = fs::temp_directory_path() / ("dynfault-eval-deep4ge-all-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string corpus_path = (dir / "deep4ge.h5").string();
+  collect::import_csv_dir((sample / "traces").string(), (sample / "manifest.csv").string(), corpus_path);
+  const CorpusReader corpus(corpus_path);
+  Rq1Options o;
+  o.channels = "all";
+  o.windows = {5};
+  o.bootstrap = 0;
+  o.permutations = 0;
+  o.dump = true;
+  Engine engine(false);
+  const Rq1Output out = run_rq1(corpus, o, engine);
+  for (const auto& s : out.results.splits)
+    if (s.task == "cat4" && s.variant == "raw" && s.metric == "balanced_accuracy") {
+      std::printf("deep4ge all channels cat4 k=5 held-out balanced accuracy %.6f\n", s.heldout.value);
+      EXPECT_NEAR(s.heldout.value, 0.274, 5e-4);
+    }
+  std::istringstream in(out.dump.at("predictions/cat4_k5_heldout.csv"));
+  std::string line;
+  bool seen = false;
+  while (std::getline(in, line))
+    if (line.rfind("37624102_Hyperparameter_0002,", 0) == 0) {
+      seen = true;
+      std::printf("%s\n", line.c_str());
+      std::vector<std::string> cells;
+      std::stringstream ls(line);
+      for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+      ASSERT_EQ(cells.size(), 9u);
+      EXPECT_EQ(cells[5], "0.5");  // p_Hyperparameter
+      EXPECT_EQ(cells[6], "0.5");  // p_Layer
+      EXPECT_EQ(cells[4], "1");    // predicted: Layer, the larger margin
+    }
+  EXPECT_TRUE(seen);
   fs::remove_all(dir);
 }

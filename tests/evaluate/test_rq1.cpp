@@ -93,8 +93,8 @@ TEST(Features, ChannelSets) {
 
 TEST(Rq1, WithinProgramBeatsHeldOutOnProgramDominatedTraces) {
   const CorpusReader corpus(corpus_with("rq1.h5", {}));
-  mpi::Session comm;
-  const Rq1Output out = run_rq1(corpus, quick_options(), comm);
+  Engine engine(false);
+  const Rq1Output out = run_rq1(corpus, quick_options(), engine);
   const Rq1Results& r = out.results;
   ASSERT_EQ(r.tasks.size(), 3u);
   EXPECT_TRUE(r.tasks[0].evaluated);
@@ -111,8 +111,14 @@ TEST(Rq1, WithinProgramBeatsHeldOutOnProgramDominatedTraces) {
   }
   EXPECT_GT(ba.gap.low, 0.0);
   // Program identity is easy on these traces; chance is 1/12.
-  ASSERT_EQ(r.identity.size(), 3u);
-  EXPECT_GT(r.identity[1].accuracy, 0.5);
+  ASSERT_EQ(r.identity.size(), 4u);  // k = 1, 5, 20 and Table V's program_z row at k = 5
+  EXPECT_GT(r.identity[1].accuracy.value, 0.5);
+  EXPECT_LE(r.identity[1].accuracy.low, r.identity[1].accuracy.value);
+  EXPECT_GE(r.identity[1].accuracy.high, r.identity[1].accuracy.value);
+  // Per-program z-normalisation removes the program offsets that identify programs.
+  EXPECT_EQ(r.identity[3].variant, "program_z");
+  EXPECT_EQ(r.identity[3].k, 5);
+  EXPECT_LT(r.identity[3].accuracy.value, 0.5 * r.identity[1].accuracy.value);
   // Permuting labels within programs destroys the within-program signal.
   bool found = false;
   for (const auto& p : r.permutations)
@@ -146,12 +152,12 @@ TEST(Rq1, SixClassAndFamilyTasksMergeCategories) {
   spec.runs_per_pair = 2;
   spec.epochs = 10;
   const CorpusReader corpus(corpus_with("seven.h5", spec));
-  mpi::Session comm;
+  Engine engine(false);
   Rq1Options o = quick_options();
   o.windows = {1, 5};
   o.bootstrap = 50;
   o.permutations = 2;
-  const Rq1Results r = run_rq1(corpus, o, comm).results;
+  const Rq1Results r = run_rq1(corpus, o, engine).results;
   ASSERT_EQ(r.tasks.size(), 3u);
   for (const auto& t : r.tasks) EXPECT_TRUE(t.evaluated) << t.name << ": " << t.note;
   const TaskInfo& cat4 = r.tasks[0];
@@ -172,11 +178,11 @@ TEST(Rq1, SixClassAndFamilyTasksMergeCategories) {
 
 TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
   const CorpusReader corpus(corpus_with("rq1-dump.h5", {}));
-  mpi::Session comm;
+  Engine engine(false);
   Rq1Options o = quick_options();
   o.dump = true;
-  const Rq1Output a = run_rq1(corpus, o, comm);
-  const Rq1Output b = run_rq1(corpus, o, comm);
+  const Rq1Output a = run_rq1(corpus, o, engine);
+  const Rq1Output b = run_rq1(corpus, o, engine);
   EXPECT_EQ(render_rq1(a.results), render_rq1(b.results));
   EXPECT_EQ(a.dump, b.dump);
   // Recompute balanced accuracy at k=5 held-out from the dumped predictions.
@@ -184,7 +190,7 @@ TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
   std::istringstream in(csv);
   std::string line;
   std::getline(in, line);
-  std::vector<int> y;
+  std::vector<int> y, predicted;
   Eigen::MatrixXd proba(0, 4);
   std::vector<std::vector<double>> rows;
   while (std::getline(in, line)) {
@@ -194,14 +200,14 @@ TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
     while (std::getline(ls, c, ',')) cells.push_back(c);
     ASSERT_EQ(cells.size(), 9u);
     y.push_back(std::stoi(cells[2]));
+    predicted.push_back(std::stoi(cells[4]));
     rows.push_back({std::stod(cells[5]), std::stod(cells[6]), std::stod(cells[7]), std::stod(cells[8])});
   }
   proba.resize(static_cast<Eigen::Index>(rows.size()), 4);
   for (size_t i = 0; i < rows.size(); ++i)
     for (int c = 0; c < 4; ++c) proba(i, c) = rows[i][c];
-  const auto m = all_metrics(y, proba);
   const SplitRow& r = row(a.results, "cat4", 5, "raw", "balanced_accuracy");
-  EXPECT_DOUBLE_EQ(m[kBalancedAccuracy], r.heldout.value);
+  EXPECT_DOUBLE_EQ(balanced_accuracy(y, predicted), r.heldout.value);
   EXPECT_TRUE(a.dump.count("folds/cat4.csv"));
   EXPECT_TRUE(a.dump.count("features/k20.csv"));
   EXPECT_TRUE(a.dump.count("permutations/cat4_k5_within_perm3.csv"));
@@ -209,11 +215,11 @@ TEST(Rq1, DeterministicAndDumpReproducesTheTables) {
 }
 
 TEST(Rq1, BadInputFailsWithOneClearLine) {
-  mpi::Session comm;
+  Engine engine(false);
   auto expect_error = [&](const std::string& corpus_path, const Rq1Options& o, const std::string& needle) {
     try {
       const CorpusReader corpus(corpus_path);
-      run_rq1(corpus, o, comm);
+      run_rq1(corpus, o, engine);
       ADD_FAILURE() << "no error for " << needle;
     } catch (const Error& e) {
       const std::string msg = e.what();

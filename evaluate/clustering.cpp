@@ -1,0 +1,188 @@
+#include "evaluate/clustering.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/seed.h"
+#include "evaluate/bootstrap.h"
+
+namespace dynfault::evaluate {
+namespace {
+
+double squared_distance(const Eigen::MatrixXd& X, Eigen::Index i, const Eigen::MatrixXd& C, Eigen::Index c) {
+  return (X.row(i) - C.row(c)).squaredNorm();
+}
+
+// Labels from centres; `distance` gets each row's squared distance to its centre.
+void assign(const Eigen::MatrixXd& X, const Eigen::MatrixXd& C, std::vector<int>& labels, std::vector<double>& distance) {
+  labels.resize(X.rows());
+  distance.resize(X.rows());
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    int best = 0;
+    double best_d = squared_distance(X, i, C, 0);
+    for (Eigen::Index c = 1; c < C.rows(); ++c) {
+      const double d = squared_distance(X, i, C, c);
+      if (d < best_d) best_d = d, best = static_cast<int>(c);
+    }
+    labels[i] = best;
+    distance[i] = best_d;
+  }
+}
+
+// Centres as the means of their points; emptied clusters take the farthest points.
+Eigen::MatrixXd update(const Eigen::MatrixXd& X, const std::vector<int>& labels, const std::vector<double>& distance,
+                       const Eigen::MatrixXd& old) {
+  const Eigen::Index K = old.rows();
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(K, X.cols());
+  std::vector<double> count(K, 0.0);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    sum.row(labels[i]) += X.row(i);
+    count[labels[i]] += 1;
+  }
+  std::vector<Eigen::Index> empty;
+  for (Eigen::Index c = 0; c < K; ++c)
+    if (count[c] == 0) empty.push_back(c);
+  if (!empty.empty()) {
+    std::vector<Eigen::Index> far(X.rows());
+    std::iota(far.begin(), far.end(), 0);
+    std::stable_sort(far.begin(), far.end(), [&](Eigen::Index a, Eigen::Index b) { return distance[a] > distance[b]; });
+    for (size_t e = 0; e < empty.size() && e < far.size(); ++e) {
+      const Eigen::Index i = far[e];
+      sum.row(labels[i]) -= X.row(i);
+      count[labels[i]] -= 1;
+      sum.row(empty[e]) = X.row(i);
+      count[empty[e]] = 1;
+    }
+  }
+  Eigen::MatrixXd C(K, X.cols());
+  for (Eigen::Index c = 0; c < K; ++c) {
+    if (count[c] > 0)
+      C.row(c) = sum.row(c) / count[c];
+    else
+      C.row(c) = old.row(c);
+  }
+  return C;
+}
+
+double mean_column_variance(const Eigen::MatrixXd& X) {
+  const Eigen::RowVectorXd mean = X.colwise().mean();
+  return ((X.rowwise() - mean).array().square().colwise().sum() / double(X.rows())).mean();
+}
+
+class KMeans : public Clusterer {
+ public:
+  Eigen::MatrixXd initial_centres(const Eigen::MatrixXd& X, int K, uint64_t seed) const override {
+    return kmeans_plusplus(X, K, seed);
+  }
+  Clustering fit_once(const Eigen::MatrixXd& X, int K, uint64_t seed) const override {
+    return kmeans_from(X, initial_centres(X, K, seed));
+  }
+  bool better(const Clustering& a, const Clustering& best) const override { return a.inertia < best.inertia; }
+};
+
+}  // namespace
+
+std::vector<int> nearest_centre(const Eigen::MatrixXd& X, const Eigen::MatrixXd& centres) {
+  std::vector<int> labels;
+  std::vector<double> distance;
+  assign(X, centres, labels, distance);
+  return labels;
+}
+
+Clustering kmeans_from(const Eigen::MatrixXd& X_in, const Eigen::MatrixXd& initial, const KMeansOptions& o) {
+  if (initial.rows() < 1 || initial.rows() > X_in.rows())
+    throw Error("k-means", "K=" + std::to_string(initial.rows()) + " needs between 1 and " +
+                               std::to_string(X_in.rows()) + " clusters (the number of runs)");
+  const Eigen::RowVectorXd mean = X_in.colwise().mean();
+  const Eigen::MatrixXd X = X_in.rowwise() - mean;
+  Eigen::MatrixXd C = initial.rowwise() - mean;
+  const double tol = mean_column_variance(X) * o.tol;
+  std::vector<int> labels, previous(X.rows(), -1);
+  std::vector<double> distance;
+  bool strict = false;
+  Clustering out;
+  for (int it = 0; it < o.max_iter; ++it) {
+    assign(X, C, labels, distance);
+    const Eigen::MatrixXd next = update(X, labels, distance, C);
+    const double shift = (next - C).rowwise().squaredNorm().sum();
+    C = next;
+    out.iterations = it + 1;
+    if (labels == previous) {
+      strict = true;
+      break;
+    }
+    if (shift <= tol) break;
+    previous = labels;
+  }
+  if (!strict) assign(X, C, labels, distance);
+  out.inertia = 0;
+  for (Eigen::Index i = 0; i < X.rows(); ++i) out.inertia += squared_distance(X, i, C, labels[i]);
+  out.labels = std::move(labels);
+  out.centres = C.rowwise() + mean;
+  return out;
+}
+
+Eigen::MatrixXd kmeans_plusplus(const Eigen::MatrixXd& X, int K, uint64_t seed) {
+  const Eigen::Index n = X.rows();
+  if (K < 1 || K > n)
+    throw Error("k-means", "K=" + std::to_string(K) + " needs between 1 and " + std::to_string(n) +
+                               " clusters (the number of runs)");
+  UnitRng rng(seed);
+  const int trials = 2 + static_cast<int>(std::log(double(K)));
+  Eigen::MatrixXd C(K, X.cols());
+  const Eigen::Index first = static_cast<Eigen::Index>(rng.below(static_cast<size_t>(n)));
+  C.row(0) = X.row(first);
+  std::vector<double> closest(n);
+  for (Eigen::Index i = 0; i < n; ++i) closest[i] = (X.row(i) - C.row(0)).squaredNorm();
+  double potential = std::accumulate(closest.begin(), closest.end(), 0.0);
+  std::vector<double> cumulative(n), candidate_closest(n), best_closest(n);
+  for (int c = 1; c < K; ++c) {
+    std::partial_sum(closest.begin(), closest.end(), cumulative.begin());
+    double best_potential = 0;
+    Eigen::Index best = -1;
+    for (int t = 0; t < trials; ++t) {
+      const double r = rng.uniform() * potential;
+      // searchsorted(side='left'), clipped to the last index
+      Eigen::Index id = std::lower_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin();
+      id = std::min<Eigen::Index>(id, n - 1);
+      double pot = 0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        candidate_closest[i] = std::min(closest[i], (X.row(i) - X.row(id)).squaredNorm());
+        pot += candidate_closest[i];
+      }
+      if (best < 0 || pot < best_potential) {
+        best_potential = pot;
+        best = id;
+        best_closest.swap(candidate_closest);
+      }
+    }
+    C.row(c) = X.row(best);
+    closest.swap(best_closest);
+    potential = best_potential;
+  }
+  return C;
+}
+
+const Registry<Clusterer>& clusterers() {
+  static const Registry<Clusterer> registry = [] {
+    Registry<Clusterer> r("clusterer");
+    r.add("kmeans", "KMeans(init='k-means++', algorithm='lloyd', max_iter=300, tol=1e-4), scikit-learn 1.2",
+          [] { return std::make_unique<KMeans>(); });
+    return r;
+  }();
+  return registry;
+}
+
+Clustering cluster_best_of(const Clusterer& c, const Eigen::MatrixXd& X, int K, int restarts, uint64_t seed,
+                           const std::string& stream) {
+  Clustering best;
+  for (int r = 0; r < restarts; ++r) {
+    Clustering one = c.fit_once(X, K, derive_seed(seed, stream + "/r" + std::to_string(r)));
+    if (r == 0 || c.better(one, best)) best = std::move(one);
+  }
+  return best;
+}
+
+}  // namespace dynfault::evaluate

@@ -1,0 +1,36 @@
+#pragma once
+// Labelers: which evaluated runs a classification includes, and their class.
+//   fault_category  a diagnosis task's classes (tasks.h) from the runs' fault labels
+//   instability     every run: "unstable" when train_loss or val_loss exceeds the
+//                   threshold, or is non-finite (an explosion), at any logged epoch
+//   mismatch        stable runs only: "mismatch" when |train_acc - val_acc| >= gap at
+//                   some epoch of the first k (paper Eq. 4)
+// Class codes follow the sorted class names (scikit-learn's classes_).
+#include <string>
+#include <vector>
+
+#include "evaluate/features.h"
+#include "evaluate/tasks.h"
+
+namespace dynfault::evaluate {
+
+struct Labeling {
+  std::string name;
+  std::vector<std::string> classes;  // sorted
+  std::vector<int> rows;             // RunTable rows included
+  std::vector<int> y;                // class code per included row
+};
+
+Labeling fault_category_labels(const RunTable& table, const TaskDefinition& task);
+
+// First logged epoch (row) at which a run's loss explodes under `threshold`, -1 if none.
+struct Explosion {
+  int epoch = -1;
+  bool non_finite = false;  // the first explosion is a NaN/inf loss (not a finite value above the threshold)
+};
+Explosion first_explosion(const RunTable& table, size_t row, double threshold);
+
+Labeling instability_labels(const RunTable& table, double threshold);
+Labeling mismatch_labels(const RunTable& table, int k, double instability_threshold, double gap = 0.1);
+
+}  // namespace dynfault::evaluate

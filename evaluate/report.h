@@ -1,0 +1,37 @@
+#pragma once
+// Result cells (a value with its CI) and their formatting, shared by the
+// analyses' renderers: CSV cells "%.17g" (empty when undefined), JSON null for
+// NaN, three decimals in Markdown.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+
+namespace dynfault::evaluate {
+
+struct Cell {
+  double value, low, high;  // CI bounds NaN without bootstrap
+};
+
+inline std::string num(double v) { return std::isnan(v) ? "" : format_g17(v); }
+inline std::string num3(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+inline std::string ci3(const Cell& c) {
+  if (std::isnan(c.low)) return num3(c.value);
+  return num3(c.value) + " [" + num3(c.low) + ", " + num3(c.high) + "]";
+}
+inline nlohmann::json jnum(double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
+inline nlohmann::json jcell(const Cell& c) {
+  return {{"value", jnum(c.value)}, {"ci_low", jnum(c.low)}, {"ci_high", jnum(c.high)}};
+}
+inline std::string cell_csv(const Cell& c) { return num(c.value) + "," + num(c.low) + "," + num(c.high); }
+inline std::string cell_header(const std::string& p) { return p + "," + p + "_ci_low," + p + "_ci_high"; }
+
+}  // namespace dynfault::evaluate
