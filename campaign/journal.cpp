@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/seed.h"
 
 namespace dynfault::campaign {
@@ -78,33 +79,29 @@ bool parse_line(const std::string& line, nlohmann::json& record) {
 }
 
 void add_record(JournalContents& out, const nlohmann::json& j, const std::string& where) {
-  try {
-    const std::string type = j.at("type").get<std::string>();
-    if (type == "done") {
-      DoneRecord r;
-      r.task_id = j.at("task").get<std::string>();
-      r.status = j.at("status").get<std::string>();
-      if (!parse_hex64(j.at("checksum").get<std::string>(), r.checksum)) throw Error(where, "bad checksum");
-      r.batch = j.at("batch").get<std::string>();
-      r.metric = double_of(j.at("metric").get<std::string>(), where);
-      r.attempts = j.at("attempts").get<int>();
-      out.done.push_back(std::move(r));
-    } else if (type == "verdict") {
-      VerdictRecord r;
-      r.mutant_id = j.at("mutant").get<std::string>();
-      r.program = j.at("program").get<std::string>();
-      r.killed = j.at("killed").get<bool>();
-      r.label = j.at("label").get<std::string>();
-      r.p_reported = double_of(j.at("p").get<std::string>(), where);
-      r.d = double_of(j.at("d").get<std::string>(), where);
-      r.original_runs = j.at("n_original").get<int64_t>();
-      r.mutant_runs = j.at("n_mutant").get<int64_t>();
-      out.verdicts.push_back(std::move(r));
-    } else {
-      throw Error(where, "unknown record type '" + type + "'");
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(where, std::string("malformed record: ") + e.what());
+  const std::string type = field<std::string>(j, "type", where);
+  if (type == "done") {
+    DoneRecord r;
+    r.task_id = field<std::string>(j, "task", where);
+    r.status = field<std::string>(j, "status", where);
+    if (!parse_hex64(field<std::string>(j, "checksum", where), r.checksum)) throw Error(where, "bad checksum");
+    r.batch = field<std::string>(j, "batch", where);
+    r.metric = double_of(field<std::string>(j, "metric", where), where);
+    r.attempts = field<int>(j, "attempts", where);
+    out.done.push_back(std::move(r));
+  } else if (type == "verdict") {
+    VerdictRecord r;
+    r.mutant_id = field<std::string>(j, "mutant", where);
+    r.program = field<std::string>(j, "program", where);
+    r.killed = field<bool>(j, "killed", where);
+    r.label = field<std::string>(j, "label", where);
+    r.p_reported = double_of(field<std::string>(j, "p", where), where);
+    r.d = double_of(field<std::string>(j, "d", where), where);
+    r.original_runs = field<int64_t>(j, "n_original", where);
+    r.mutant_runs = field<int64_t>(j, "n_mutant", where);
+    out.verdicts.push_back(std::move(r));
+  } else {
+    throw Error(where, "unknown record type '" + type + "'");
   }
 }
 

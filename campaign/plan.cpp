@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/seed.h"
 #include "campaign/journal.h"
 
@@ -58,17 +59,16 @@ nlohmann::json to_json(const CampaignSettings& s) {
 
 CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& where) {
   CampaignSettings s;
+  const std::string w = where + ": settings";
   try {
-    s.programs = j.at("programs").get<std::vector<std::string>>();
-    s.selection = j.at("selection").get<std::string>();
-    s.repeats = j.at("repeats").get<int>();
-    s.probes = parse_probes(j.at("probes").get<std::string>(), where);
-    s.scale = parse_scale(j.at("scale").get<std::string>(), where);
-    s.max_mutants = j.at("max_mutants").get<int>();
-    s.seed = std::stoull(j.at("seed").get<std::string>());
-    s.shards = j.at("shards").get<int>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(where, std::string("bad settings: ") + e.what());
+    s.programs = field<std::vector<std::string>>(j, "programs", w);
+    s.selection = field<std::string>(j, "selection", w);
+    s.repeats = field<int>(j, "repeats", w);
+    s.probes = parse_probes(field<std::string>(j, "probes", w), where);
+    s.scale = parse_scale(field<std::string>(j, "scale", w), where);
+    s.max_mutants = field<int>(j, "max_mutants", w);
+    s.seed = std::stoull(field<std::string>(j, "seed", w));
+    s.shards = field<int>(j, "shards", w);
   } catch (const std::invalid_argument&) {
     throw Error(where, "bad settings: seed is not an integer");
   }
@@ -274,45 +274,43 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
     throw Error(where, "not a dynfault campaign plan (format != dynfault-campaign-plan)");
   if (j.value("version", 0) > kPlanVersion) throw Error(where, "plan version is newer than this dynfault");
   Plan plan;
-  try {
-    plan.settings = settings_from_json(j.at("settings"), where);
-    if (j.contains("shard")) {
-      plan.shard_index = j["shard"].at("index").get<int>();
-      plan.shard_count = j["shard"].at("count").get<int>();
-    }
-    plan.specs = j.at("specs").get<std::map<std::string, std::string>>();
-    for (const auto& m : j.at("mutants")) {
-      PlannedMutant pm;
-      pm.mutant_id = m.at("mutant_id").get<std::string>();
-      pm.program = m.at("program").get<std::string>();
-      pm.operator_name = m.at("operator").get<std::string>();
-      pm.category = m.at("category").get<std::string>();
-      pm.parameters = m.at("parameters").get<std::string>();
-      pm.search = m.at("search").get<std::string>();
-      const auto it = plan.specs.find(spec_key(pm.program, pm.mutant_id));
-      if (it == plan.specs.end()) throw Error(where, "mutant " + pm.mutant_id + " has no spec");
-      pm.spec = it->second;
-      plan.mutants.push_back(std::move(pm));
-    }
-    for (const auto& s : j.at("searches")) {
-      PlannedSearch ps;
-      ps.key = s.at("key").get<std::string>();
-      ps.program = s.at("program").get<std::string>();
-      ps.operator_name = s.at("operator").get<std::string>();
-      ps.category = s.at("category").get<std::string>();
-      ps.state = s.at("state").get<std::string>();
-      plan.searches.push_back(std::move(ps));
-    }
-    std::set<std::string> ids;
-    for (const auto& t : j.at("tasks")) {
-      Task task = task_from_json(t, where);
-      if (!ids.insert(task.id).second) throw Error(where, "duplicate task id '" + task.id + "'");
-      if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
-        throw Error(where, "task " + task.id + " has no spec");
-      plan.tasks.push_back(std::move(task));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(where, std::string("malformed plan: ") + e.what());
+  plan.settings = settings_from_json(required(j, "settings", where), where);
+  if (j.contains("shard")) {
+    plan.shard_index = field<int>(j["shard"], "index", where + ": shard");
+    plan.shard_count = field<int>(j["shard"], "count", where + ": shard");
+  }
+  plan.specs = field<std::map<std::string, std::string>>(j, "specs", where);
+  for (const auto& m : required(j, "mutants", where)) {
+    const std::string w = where + ": mutant";
+    PlannedMutant pm;
+    pm.mutant_id = field<std::string>(m, "mutant_id", w);
+    pm.program = field<std::string>(m, "program", w);
+    pm.operator_name = field<std::string>(m, "operator", w);
+    pm.category = field<std::string>(m, "category", w);
+    pm.parameters = field<std::string>(m, "parameters", w);
+    pm.search = field<std::string>(m, "search", w);
+    const auto it = plan.specs.find(spec_key(pm.program, pm.mutant_id));
+    if (it == plan.specs.end()) throw Error(where, "mutant " + pm.mutant_id + " has no spec");
+    pm.spec = it->second;
+    plan.mutants.push_back(std::move(pm));
+  }
+  for (const auto& s : required(j, "searches", where)) {
+    const std::string w = where + ": search";
+    PlannedSearch ps;
+    ps.key = field<std::string>(s, "key", w);
+    ps.program = field<std::string>(s, "program", w);
+    ps.operator_name = field<std::string>(s, "operator", w);
+    ps.category = field<std::string>(s, "category", w);
+    ps.state = field<std::string>(s, "state", w);
+    plan.searches.push_back(std::move(ps));
+  }
+  std::set<std::string> ids;
+  for (const auto& t : required(j, "tasks", where)) {
+    Task task = task_from_json(t, where);
+    if (!ids.insert(task.id).second) throw Error(where, "duplicate task id '" + task.id + "'");
+    if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
+      throw Error(where, "task " + task.id + " has no spec");
+    plan.tasks.push_back(std::move(task));
   }
   return plan;
 }
@@ -347,7 +345,7 @@ std::vector<std::string> shard_dirs(const std::string& root) {
   const std::string path = root + "/plan.json";
   const auto j = nlohmann::json::parse(read_text_file(path));
   std::vector<std::string> out;
-  for (const auto& s : j.at("shards")) out.push_back(root + "/" + s.at("dir").get<std::string>());
+  for (const auto& s : required(j, "shards", path)) out.push_back(root + "/" + field<std::string>(s, "dir", path));
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/seed.h"
 #include "campaign/plan.h"
 #include "campaign/state.h"
@@ -127,20 +128,20 @@ Trace decode_trace(const std::string& bytes, const std::string& where) {
     t.probes = j.at("probes").get<std::string>();
     t.scale = j.at("scale").get<std::string>();
     t.source = j.at("source").get<std::string>();
-    t.status = parse_run_status(j.at("status").get<std::string>(), w);
-    t.error = j.at("error").get<std::string>();
-    t.unstable = j.at("unstable").get<bool>();
-    t.first_unstable_epoch = j.at("first_unstable_epoch").get<int64_t>();
-    t.wall_seconds = double_from(j.at("wall_seconds"), w);
-    t.versions = j.at("versions").get<std::map<std::string, std::string>>();
-    for (const auto& [k, v] : j.at("at_init").items()) t.at_init[k] = double_from(v, w);
-    t.channel_names = j.at("channel_names").get<std::vector<std::string>>();
-    t.channel_units = j.at("channel_units").get<std::vector<std::string>>();
-    t.values = bytes_to_doubles(j.at("values").get_binary(), w);
-    for (const auto& s : j.at("layer_series"))
-      t.layer_series.push_back({s.at("name").get<std::string>(), s.at("unit").get<std::string>(),
-                                s.at("layers").get<std::vector<std::string>>(),
-                                bytes_to_doubles(s.at("values").get_binary(), w)});
+    t.status = parse_run_status(field<std::string>(j, "status", w), w);
+    t.error = field<std::string>(j, "error", w);
+    t.unstable = field<bool>(j, "unstable", w);
+    t.first_unstable_epoch = field<int64_t>(j, "first_unstable_epoch", w);
+    t.wall_seconds = double_from(required(j, "wall_seconds", w), w);
+    t.versions = field<std::map<std::string, std::string>>(j, "versions", w);
+    for (const auto& [k, v] : required(j, "at_init", w).items()) t.at_init[k] = double_from(v, w);
+    t.channel_names = field<std::vector<std::string>>(j, "channel_names", w);
+    t.channel_units = field<std::vector<std::string>>(j, "channel_units", w);
+    t.values = bytes_to_doubles(required(j, "values", w).get_binary(), w);
+    for (const auto& s : required(j, "layer_series", w))
+      t.layer_series.push_back({field<std::string>(s, "name", w), field<std::string>(s, "unit", w),
+                                field<std::vector<std::string>>(s, "layers", w),
+                                bytes_to_doubles(required(s, "values", w).get_binary(), w)});
     if (!t.channel_names.empty() && t.values.size() % t.channel_names.size() != 0)
       throw Error(w, "values do not fill whole epochs");
   } catch (const nlohmann::json::exception& e) {

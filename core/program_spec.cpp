@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/text.h"
 
 #ifndef DYNFAULT_DEFAULT_PROGRAMS_DIR
@@ -20,21 +21,6 @@ namespace {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-const Json& require(const Json& j, const char* key, const std::string& where) {
-  if (!j.contains(key)) throw Error(where, std::string("missing field '") + key + "'");
-  return j.at(key);
-}
-
-template <typename T>
-T get_as(const Json& j, const char* key, const std::string& where) {
-  const Json& v = require(j, key, where);
-  try {
-    return v.get<T>();
-  } catch (const Json::exception&) {
-    throw Error(where, std::string("field '") + key + "' has the wrong type (" + v.type_name() + ")");
-  }
 }
 
 void check_activation(const Json& cfg, const std::string& where) {
@@ -71,7 +57,7 @@ void check_regularizer(const Json& cfg, const char* key, const std::string& wher
 LayerSpec layer_from_json(const Json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "a layer must be an object with a 'type'");
   LayerSpec layer;
-  layer.type = get_as<std::string>(j, "type", where);
+  layer.type = field<std::string>(j, "type", where);
   if (!contains(known_layer_types(), layer.type))
     throw Error(where, "unknown layer type '" + layer.type + "' (known: " + joined(known_layer_types()) + ")");
   for (auto it = j.begin(); it != j.end(); ++it)
@@ -155,57 +141,57 @@ ProgramSpec program_from_json(const Json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "a program spec must be a JSON object");
   ProgramSpec p;
   p.source = where;
-  p.id = get_as<std::string>(j, "id", where);
+  p.id = field<std::string>(j, "id", where);
   if (p.id.empty()) throw Error(where, "'id' is empty");
-  p.title = j.value("title", "");
-  p.url = j.value("url", "");
-  p.architecture = parse_architecture(get_as<std::string>(j, "architecture", where), where);
-  p.task = j.value("task", "");
-  p.labels_learnable = j.value("labels_learnable", false);
+  p.title = optional_field<std::string>(j, "title", "", where);
+  p.url = optional_field<std::string>(j, "url", "", where);
+  p.architecture = parse_architecture(field<std::string>(j, "architecture", where), where);
+  p.task = optional_field<std::string>(j, "task", "", where);
+  p.labels_learnable = optional_field(j, "labels_learnable", false, where);
 
-  p.input_shape = get_as<std::vector<int64_t>>(j, "input_shape", where);
+  p.input_shape = field<std::vector<int64_t>>(j, "input_shape", where);
   if (p.input_shape.empty()) throw Error(where, "'input_shape' is empty");
   for (auto d : p.input_shape)
     if (d <= 0) throw Error(where, "'input_shape' has a non-positive dimension");
-  p.sequence_axis = j.value("sequence_axis", -1);
+  p.sequence_axis = optional_field(j, "sequence_axis", -1, where);
   if (p.sequence_axis >= static_cast<int>(p.input_shape.size()))
     throw Error(where, "'sequence_axis' is outside 'input_shape'");
-  p.data = require(j, "data", where);
+  p.data = required(j, "data", where);
   if (!p.data.is_object()) throw Error(where, "'data' must be an object");
 
-  const Json& layers = require(j, "layers", where);
+  const Json& layers = required(j, "layers", where);
   if (!layers.is_array() || layers.empty()) throw Error(where, "'layers' must be a non-empty array");
   for (size_t i = 0; i < layers.size(); ++i)
     p.layers.push_back(layer_from_json(layers[i], where + ": layer " + std::to_string(i)));
 
-  const Json& loss = require(j, "loss", where);
+  const Json& loss = required(j, "loss", where);
   if (loss.is_string()) {
     p.loss.name = loss.get<std::string>();
   } else if (loss.is_object()) {
-    p.loss.name = get_as<std::string>(loss, "name", where);
-    p.loss.from_logits = loss.value("from_logits", false);
+    p.loss.name = field<std::string>(loss, "name", where);
+    p.loss.from_logits = optional_field(loss, "from_logits", false, where);
   } else {
     throw Error(where, "'loss' must be a name or {\"name\": ..., \"from_logits\": ...}");
   }
   if (!contains(known_losses(), p.loss.name))
     throw Error(where, "unknown loss '" + p.loss.name + "' (known: " + joined(known_losses()) + ")");
 
-  const Json& opt = require(j, "optimizer", where);
+  const Json& opt = required(j, "optimizer", where);
   if (!opt.is_object()) throw Error(where, "'optimizer' must be an object");
-  p.optimizer.name = get_as<std::string>(opt, "name", where);
+  p.optimizer.name = field<std::string>(opt, "name", where);
   if (!contains(known_optimizers(), p.optimizer.name))
     throw Error(where, "unknown optimizer '" + p.optimizer.name + "' (known: " + joined(known_optimizers()) + ")");
-  p.optimizer.learning_rate = get_as<double>(opt, "learning_rate", where);
+  p.optimizer.learning_rate = field<double>(opt, "learning_rate", where);
   if (!(p.optimizer.learning_rate > 0)) throw Error(where, "'optimizer.learning_rate' must be positive");
   for (auto it = opt.begin(); it != opt.end(); ++it)
     if (it.key() != "name" && it.key() != "learning_rate") p.optimizer.params[it.key()] = it.value();
 
-  p.epochs = get_as<int>(j, "epochs", where);
-  p.batch_size = get_as<int>(j, "batch_size", where);
+  p.epochs = field<int>(j, "epochs", where);
+  p.batch_size = field<int>(j, "batch_size", where);
   if (p.epochs <= 0) throw Error(where, "'epochs' must be positive");
   if (p.batch_size <= 0) throw Error(where, "'batch_size' must be positive");
-  p.metrics = j.value("metrics", std::vector<std::string>{});
-  p.early_stopping_patience = j.value("early_stopping_patience", -1);
+  p.metrics = optional_field(j, "metrics", std::vector<std::string>{}, where);
+  p.early_stopping_patience = optional_field(j, "early_stopping_patience", -1, where);
   return p;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/seed.h"
 
 namespace dynfault {
@@ -58,13 +59,8 @@ nlohmann::json to_json(const Task& t, bool with_spec) {
 
 Task task_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "task is not a JSON object");
-  auto text = [&](const char* key, bool required) -> std::string {
-    if (!j.contains(key)) {
-      if (required) throw Error(where, std::string("task lacks '") + key + "'");
-      return "";
-    }
-    if (!j[key].is_string()) throw Error(where, std::string("task field '") + key + "' is not a string");
-    return j[key].get<std::string>();
+  auto text = [&](const char* key, bool must) -> std::string {
+    return must ? field<std::string>(j, key, where) : optional_field<std::string>(j, key, "", where);
   };
   Task t;
   t.id = text("id", true);
@@ -75,7 +71,7 @@ Task task_from_json(const nlohmann::json& j, const std::string& where) {
   t.operator_name = text("operator", false);
   t.category = text("category", false);
   t.parameters = j.contains("parameters") ? text("parameters", true) : "{}";
-  if (!j.contains("repeat") || !j["repeat"].is_number_integer()) throw Error(w, "'repeat' is not an integer");
+  if (!required(j, "repeat", w).is_number_integer()) throw wrong_type(j["repeat"], "repeat", w);
   t.repeat = j["repeat"].get<int64_t>();
   const std::string seed = text("seed", true);
   try {
@@ -88,10 +84,10 @@ Task task_from_json(const nlohmann::json& j, const std::string& where) {
   t.probes = parse_probes(text("probes", true), w);
   t.scale = parse_scale(text("scale", true), w);
   t.spec = text("spec", false);
-  if (j.contains("expected_cost")) {
-    if (!j["expected_cost"].is_number()) throw Error(w, "'expected_cost' is not a number");
-    t.expected_cost = j["expected_cost"].get<double>();
-  }
+  // Strict: a boolean would convert to a number silently.
+  if (j.contains("expected_cost") && !j["expected_cost"].is_number())
+    throw wrong_type(j["expected_cost"], "expected_cost", w);
+  t.expected_cost = optional_field(j, "expected_cost", t.expected_cost, w);
   return t;
 }
 

@@ -9,10 +9,7 @@
 #include <mutex>
 
 #include "core/error.h"
-
-#ifndef DYNFAULT_VERSION
-#error "DYNFAULT_VERSION must be defined by the build (runner/CMakeLists.txt)"
-#endif
+#include "core/version.h"
 
 namespace dynfault::runner {
 namespace fs = std::filesystem;
@@ -49,10 +46,10 @@ const RunnerLibrary& runner_library() {
     const auto entry = reinterpret_cast<Entry>(::dlsym(handle, "dynfault_runner_library"));
     const RunnerLibrary* lib = entry ? entry() : nullptr;
     if (!lib) throw Error(path, "is not a dynfault runner library" + hint);
-    if (std::string(lib->version) != DYNFAULT_VERSION || lib->request_size != sizeof(RunRequest) ||
+    if (std::string(lib->version) != kVersion || lib->request_size != sizeof(RunRequest) ||
         lib->trace_size != sizeof(Trace))
       throw Error(path, "is from another build (dynfault " + std::string(lib->version) + ", this binary " +
-                            DYNFAULT_VERSION + "); rebuild it or set " + kPathVariable);
+                            kVersion + "); rebuild it or set " + kPathVariable);
     library = lib;
   });
   return *library;

@@ -2,13 +2,11 @@
 // torch-free loader (runner/library.cpp) checks and calls.
 #include "runner/library.h"
 
-#ifndef DYNFAULT_VERSION
-#error "DYNFAULT_VERSION must be defined by the build (runner/CMakeLists.txt)"
-#endif
+#include "core/version.h"
 
 extern "C" const dynfault::runner::RunnerLibrary* dynfault_runner_library() {
   static const dynfault::runner::RunnerLibrary library = {
-      DYNFAULT_VERSION, sizeof(dynfault::runner::RunRequest), sizeof(dynfault::Trace),
+      dynfault::kVersion, sizeof(dynfault::runner::RunRequest), sizeof(dynfault::Trace),
       &dynfault::runner::train_and_trace};
   return &library;
 }

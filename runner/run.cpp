@@ -10,11 +10,8 @@
 #include <climits>
 #include <mutex>
 
+#include "core/version.h"
 #include "runner/trainer.h"
-
-#ifndef DYNFAULT_VERSION
-#error "DYNFAULT_VERSION must be defined by the build (runner/CMakeLists.txt)"
-#endif
 
 namespace dynfault::runner {
 
@@ -22,7 +19,7 @@ std::map<std::string, std::string> library_versions() {
   unsigned major = 0, minor = 0, release = 0;
   H5get_libversion(&major, &minor, &release);
   return {
-      {"dynfault", DYNFAULT_VERSION},
+      {"dynfault", kVersion},
       {"hdf5", std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release)},
       {"libtorch", TORCH_VERSION},
   };

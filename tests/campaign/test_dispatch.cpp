@@ -18,6 +18,7 @@
 #include "campaign/plan.h"
 #include "campaign/dispatch.h"
 #include "campaign/state.h"
+#include "tests/support/wait.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
@@ -155,8 +156,9 @@ TEST(Dispatch, SigtermDrainsThenResumeMatchesAnUninterruptedRun) {
 
   CampaignRunOptions o = quiet_options();
   o.grace = 5;
-  std::thread signaller([] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  o.batch_size = 1;  // the journal shows the first finished task; signal then, mid-campaign
+  std::thread signaller([&] {
+    dynfault_test::wait_until([&] { return !read_journal(drained + "/journal.log").done.empty(); });
     ::kill(::getpid(), SIGTERM);
   });
   const int first = run_campaign(drained, o).exit_code;

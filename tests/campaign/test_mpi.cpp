@@ -22,6 +22,7 @@
 #include "core/corpus.h"
 #include "helpers.h"
 #include "tests/support/child_process.h"
+#include "tests/support/wait.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
 #include "campaign/dispatch.h"
@@ -32,6 +33,7 @@ using namespace dynfault::campaign;
 using campaign_test::TempDir;
 using campaign_test::plan_into;
 using campaign_test::zoo;
+using dynfault_test::wait_until;
 
 namespace {
 
@@ -221,8 +223,10 @@ TEST(CampaignMpi, DrainOnSignalsExitsResumeMeAndResumes) {
     const std::string c = d / "c";
     plan_into(c);
     {
-      Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--grace", "20"}), mpi_env("40"), d / "log");
-      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+      // One trace per batch, so the journal shows the first finished task; signal then, mid-campaign.
+      Launched run(mpirun(3, CAMPAIGN_DRIVER, c, {"--grace", "20", "--batch", "1"}), mpi_env("40"), d / "log");
+      ASSERT_TRUE(wait_until([&] { return !read_journal(c + "/journal.log").done.empty(); }))
+          << log_text(d / "log");
       if (direct_sigterm) {
         // What Slurm does to every task at the time limit, here to the master only.
         const pid_t master = rank_pid(run.pid(), 0);
@@ -356,10 +360,7 @@ TEST(CampaignMpi, RealRunnerSmallCampaign) {
   // (sys_* channels aside), so real training is reproducible across restarts.
   {
     Launched again(mpirun(3, DYNFAULT_BINARY, killed, {"--batch", "4"}), mpi_env("0"), d / "log_killed");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (read_journal(killed + "/journal.log").done.size() < state.size() / 3 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    wait_until([&] { return read_journal(killed + "/journal.log").done.size() >= state.size() / 3; }, 120);
     const pid_t master = rank_pid(again.pid(), 0);
     ASSERT_GT(master, 0);
     ::kill(master, SIGKILL);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/program_spec.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 
@@ -65,7 +66,8 @@ TEST(ProgramSpec, ErrorsNameFileAndProblem) {
 }
 
 TEST(ProgramSpec, MalformedFileIsNamed) {
-  const auto path = std::filesystem::temp_directory_path() / "dynfault_bad_spec.json";
+  const dynfault_test::TempDir dir;
+  const auto path = dir.path() / "bad_spec.json";
   std::ofstream(path) << "{ \"id\": ";
   try {
     load_program_file(path.string());
@@ -73,7 +75,6 @@ TEST(ProgramSpec, MalformedFileIsNamed) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": malformed JSON", 0), 0u) << e.what();
   }
-  std::filesystem::remove(path);
 }
 
 TEST(ProgramZoo, EmbeddedZooLoads) {

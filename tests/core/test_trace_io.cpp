@@ -7,9 +7,11 @@
 #include "core/corpus.h"
 #include "core/error.h"
 #include "core/trace_io.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 namespace fs = std::filesystem;
+using dynfault_test::TempDir;
 
 namespace {
 Trace sample_trace(const std::string& id, size_t epochs) {
@@ -39,12 +41,12 @@ Trace sample_trace(const std::string& id, size_t epochs) {
   return t;
 }
 
-fs::path temp(const std::string& name) { return fs::temp_directory_path() / ("dynfault_test_" + name); }
 }  // namespace
 
 TEST(TraceIo, FileRoundTripIsExact) {
+  const TempDir dir;
   const Trace t = sample_trace("run-a", 4);
-  const auto path = temp("trace.h5");
+  const auto path = dir.path() / "trace.h5";
   save_trace_file(path.string(), t);
   const Trace u = load_trace_file(path.string());
   EXPECT_EQ(t, u);
@@ -52,21 +54,20 @@ TEST(TraceIo, FileRoundTripIsExact) {
   EXPECT_EQ(u.seed, 0xfedcba9876543210ULL);
   EXPECT_TRUE(std::isnan(u.value(1, 1)));
   EXPECT_EQ(u.versions.at("libtorch"), "1.13.1");
-  fs::remove(path);
 }
 
 TEST(TraceIo, CrashTraceHasNoEpochs) {
+  const TempDir dir;
   Trace t = sample_trace("crash", 0);
   t.layer_series.clear();
   t.status = RunStatus::Crashed;
   t.error = "layer 2: shape mismatch";
-  const auto path = temp("crash.h5");
+  const auto path = dir.path() / "crash.h5";
   save_trace_file(path.string(), t);
   const Trace u = load_trace_file(path.string());
   EXPECT_EQ(u.epochs(), 0u);
   EXPECT_EQ(u.status, RunStatus::Crashed);
   EXPECT_EQ(u.error, t.error);
-  fs::remove(path);
 }
 
 TEST(TraceIo, ExecutionChannelsDoNotBreakEquality) {
@@ -78,7 +79,8 @@ TEST(TraceIo, ExecutionChannelsDoNotBreakEquality) {
 }
 
 TEST(TraceIo, CorruptFileIsRefusedWithItsName) {
-  const auto path = temp("corrupt.h5");
+  const TempDir dir;
+  const auto path = dir.path() / "corrupt.h5";
   std::ofstream(path) << "this is not hdf5";
   try {
     load_trace_file(path.string());
@@ -86,11 +88,11 @@ TEST(TraceIo, CorruptFileIsRefusedWithItsName) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos);
   }
-  fs::remove(path);
 }
 
 TEST(Corpus, WriteReadIndexAndRuns) {
-  const auto path = temp("corpus.h5");
+  const TempDir dir;
+  const auto path = dir.path() / "corpus.h5";
   {
     CorpusWriter w(path.string());
     w.add(sample_trace("b-run", 2), {1, "Hyperparameter"});
@@ -107,32 +109,32 @@ TEST(Corpus, WriteReadIndexAndRuns) {
   EXPECT_EQ(r.index()[0].epochs, 3);
   EXPECT_EQ(r.read("b-run"), sample_trace("b-run", 2));
   EXPECT_THROW(r.read("zzz"), Error);
-  fs::remove(path);
 }
 
 TEST(Corpus, AbandonedWriterLeavesNothing) {
-  const auto path = temp("abandoned.h5");
+  const TempDir dir;
+  const auto path = dir.path() / "abandoned.h5";
   {
     CorpusWriter w(path.string());
     w.add(sample_trace("a", 1), {});
   }
   EXPECT_FALSE(fs::exists(path));
-  for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
+  for (const auto& e : fs::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().string().find(path.string() + ".tmp"), std::string::npos);
 }
 
 TEST(Corpus, SameContentGivesByteIdenticalFiles) {
+  const TempDir dir;
   // Reproducibility down to the bytes: no timestamps or other ambient state in the file.
   std::string bytes[2];
   for (int i = 0; i < 2; ++i) {
-    const auto path = temp("repro" + std::to_string(i) + ".h5");
+    const auto path = dir.path() / ("repro" + std::to_string(i) + ".h5");
     CorpusWriter w(path.string());
     w.add(sample_trace("r1", 3), {1, "Hyperparameter"});
     w.add(sample_trace("r2", 2), {0, ""});
     w.finish();
     std::ifstream in(path, std::ios::binary);
     bytes[i].assign(std::istreambuf_iterator<char>(in), {});
-    fs::remove(path);
   }
   ASSERT_FALSE(bytes[0].empty());
   EXPECT_TRUE(bytes[0] == bytes[1]);

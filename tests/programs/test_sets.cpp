@@ -13,10 +13,10 @@
 #include <set>
 #include <sstream>
 
-#include <unistd.h>
 
 #include "core/error.h"
 #include "core/program_spec.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 namespace fs = std::filesystem;
@@ -32,16 +32,12 @@ std::string lower(std::string s) {
 
 // A copy of the built-in zoo, removed even when an assertion fails.
 struct ZooCopy {
-  fs::path root = fs::temp_directory_path() /
-                  ("dynfault-test-sets-" + std::to_string(::getpid()) + "-" +
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  dynfault_test::TempDir dir;
+  fs::path root = dir.path();
   ZooCopy() {
-    fs::remove_all(root);
-    fs::create_directories(root);
     fs::copy(kZoo + "/specs", root / "specs");
     fs::copy(kZoo + "/sets", root / "sets");
   }
-  ~ZooCopy() { fs::remove_all(root); }
 };
 
 std::string read_file(const fs::path& p) {

@@ -8,30 +8,22 @@
 #include <dirent.h>
 #include <signal.h>
 
-#include <functional>
-
 #include "helpers.h"
 #include "slurm/submit.h"
+#include "tests/support/wait.h"
 
 using namespace dynfault::slurm;
 using slurm_test::Process;
 using slurm_test::read_file;
 using slurm_test::run;
 using slurm_test::TempDir;
+using dynfault_test::wait_until;
 using slurm_test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-void wait_for(const std::function<bool()>& ready, const std::string& what, double seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!ready()) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 // A campaign tree, a bin/ with a recording scontrol, and the environment of a job.
 struct Sandbox {
@@ -106,7 +98,7 @@ int run_and_signal(const Sandbox& s, const std::string& script, int signal_numbe
   auto env = s.env;
   for (const auto& [k, v] : extra_env) env[k] = v;
   Process p({"bash", script}, env, s.dir / "log");
-  wait_for([&] { return fs::exists(s.dir / "mpirun.ready"); }, "the fake mpirun");
+  EXPECT_TRUE(wait_until([&] { return fs::exists(s.dir / "mpirun.ready"); }, 30)) << "no fake mpirun";
   ::kill(p.pid(), signal_number);
   const int status = p.wait(30);
   log = read_file(s.dir / "log");
@@ -226,8 +218,9 @@ TEST(SlurmCampaignScript, RealCampaignDrainsOnUsr1RequeuesAndTheRestartCompletes
     env["DYNFAULT_SLEEP_MS"] = "300";
     Process job({"bash", script}, env, s.dir / "log");
     // Some tasks done, most not: then the time-limit warning.
-    wait_for([&] { return fs::exists(status_stream) && slurm_test::count_lines(read_file(status_stream)) >= 2; },
-             "finished tasks");
+    EXPECT_TRUE(wait_until(
+        [&] { return fs::exists(status_stream) && slurm_test::count_lines(read_file(status_stream)) >= 2; }, 30))
+        << "no finished tasks";
     ::kill(job.pid(), SIGUSR1);
     ASSERT_EQ(job.wait(60), 75) << read_file(s.dir / "log");
   }
