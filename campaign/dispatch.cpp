@@ -106,7 +106,7 @@ void drain(mpi::Outbox& outbox) {
   while (!outbox.progress()) b.sleep();
 }
 
-std::string task_message(int64_t index, const Task& task) {
+std::string task_message(int64_t index, const RunTask& task) {
   std::string msg(sizeof index, '\0');
   std::memcpy(msg.data(), &index, sizeof index);
   return msg + serialize_task(task);
@@ -263,7 +263,7 @@ class Master {
   struct Compare {  // priority_queue top = largest expected cost, then smallest id
     const CampaignState* state;
     bool operator()(size_t a, size_t b) const {
-      const Task &ta = state->task(a), &tb = state->task(b);
+      const RunTask &ta = state->task(a), &tb = state->task(b);
       if (ta.expected_cost != tb.expected_cost) return ta.expected_cost < tb.expected_cost;
       return ta.id > tb.id;
     }
@@ -311,7 +311,7 @@ class Master {
     if (r.task_index < 0 || static_cast<size_t>(r.task_index) >= state_.size())
       throw Error("campaign", "rank " + std::to_string(rank) + " reported an unknown task index");
     const size_t i = static_cast<size_t>(r.task_index);
-    const Task& task = state_.task(i);
+    const RunTask& task = state_.task(i);
     stats_.worker_busy_seconds += r.seconds;
     const int attempt = ++attempts_[i];
     switch (r.outcome) {
@@ -349,7 +349,7 @@ class Master {
   }
 
   void finish(size_t i, Trace trace, int attempts) {
-    const Task& task = state_.task(i);
+    const RunTask& task = state_.task(i);
     DoneRecord rec;
     rec.task_id = task.id;
     rec.status = to_string(trace.status);
@@ -509,7 +509,7 @@ void run_worker(const CampaignRunOptions& options, int rank) {
   const std::string host = host_name();
   mpi::Outbox outbox;
   Backoff backoff;
-  std::deque<std::pair<int64_t, Task>> queued;
+  std::deque<std::pair<int64_t, RunTask>> queued;
   std::unique_ptr<TaskProcess> running;
   int64_t running_index = -1;
   bool draining = false;

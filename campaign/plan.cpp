@@ -79,8 +79,8 @@ std::string spec_key(const std::string& program, const std::string& mutant_id) {
   return mutant_id.empty() ? program : program + "/" + mutant_id;
 }
 
-Task Plan::task_with_spec(size_t index) const {
-  Task t = tasks.at(index);
+RunTask Plan::task_with_spec(size_t index) const {
+  RunTask t = tasks.at(index);
   const auto it = specs.find(spec_key(t.program, t.mutant_id));
   if (it == specs.end()) throw Error("plan", "no spec for task " + t.id);
   t.spec = it->second;
@@ -167,7 +167,7 @@ Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
                        const std::string& category, const std::string& parameters, const ProgramSpec& trained) {
     const double cost = estimate_cost(trained, settings.scale, settings.probes);
     for (int r = 0; r < settings.repeats; ++r) {
-      Task t;
+      RunTask t;
       t.program = spec.id;
       t.architecture = to_string(spec.architecture);
       t.mutant_id = mutant_id;
@@ -305,7 +305,7 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
     }
     std::set<std::string> ids;
     for (const auto& t : j.at("tasks")) {
-      Task task = task_from_json(t, where);
+      RunTask task = task_from_json(t, where);
       if (!ids.insert(task.id).second) throw Error(where, "duplicate task id '" + task.id + "'");
       if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
         throw Error(where, "task " + task.id + " has no spec");

@@ -19,7 +19,7 @@
 
 #include "core/domain.h"
 #include "core/program_spec.h"
-#include "core/task.h"
+#include "core/run_task.h"
 
 namespace dynfault::campaign {
 
@@ -66,10 +66,10 @@ struct Plan {
   std::map<std::string, std::string> specs;  // spec_key -> ProgramSpec JSON text
   std::vector<PlannedMutant> mutants;
   std::vector<PlannedSearch> searches;
-  std::vector<Task> tasks;                   // Task::spec left empty; see task_with_spec()
+  std::vector<RunTask> tasks;                // RunTask::spec left empty; see task_with_spec()
 
   // The full task (with its spec text) for dispatch.
-  Task task_with_spec(size_t index) const;
+  RunTask task_with_spec(size_t index) const;
 };
 
 // Spec table key of a task/mutant: the program id for originals, "<program>/<mutant id>" otherwise.

@@ -40,7 +40,7 @@ void serialize(Archive& ar, dynfault::ProbeSet& p, const unsigned version) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, dynfault::Task& t, const unsigned) {
+void serialize(Archive& ar, dynfault::RunTask& t, const unsigned) {
   ar& t.id& t.program& t.architecture& t.mutant_id& t.operator_name& t.category& t.parameters;
   ar& t.repeat& t.seed& t.probes;
   int scale = static_cast<int>(t.scale);
@@ -117,8 +117,8 @@ std::string to_string(Outcome o) {
   return "?";
 }
 
-std::string serialize_task(const Task& task) { return to_bytes(task); }
-Task deserialize_task(const std::string& bytes) { return from_bytes<Task>(bytes, "task"); }
+std::string serialize_task(const RunTask& task) { return to_bytes(task); }
+RunTask deserialize_task(const std::string& bytes) { return from_bytes<RunTask>(bytes, "task"); }
 std::string serialize_trace(const Trace& trace) { return to_bytes(trace); }
 Trace deserialize_trace(const std::string& bytes) { return from_bytes<Trace>(bytes, "trace"); }
 std::string serialize_result(const TaskResult& result) { return to_bytes(result); }

@@ -8,7 +8,7 @@
 namespace dynfault::campaign {
 
 CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(std::move(plan)) {
-  std::vector<Task> planned;
+  std::vector<RunTask> planned;
   planned.swap(plan_.tasks);
   for (auto& t : planned) add_task(std::move(t));
   for (const auto& s : plan_.searches) searches_[s.key] = &s;
@@ -51,7 +51,7 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
   replaying_ = false;
 }
 
-size_t CampaignState::add_task(Task t) {
+size_t CampaignState::add_task(RunTask t) {
   const size_t i = plan_.tasks.size();
   if (!index_.emplace(t.id, i).second) throw Error("campaign", "duplicate task id '" + t.id + "'");
   Group& g = groups_[{t.program, t.mutant_id}];
@@ -177,7 +177,7 @@ void CampaignState::schedule(const PlannedMutant& m, Update& update) {
   const ProgramSpec& original = original_spec(m.program);
   const double cost = estimate_cost(spec, plan_.settings.scale, plan_.settings.probes);
   for (int r = 0; r < plan_.settings.repeats; ++r) {
-    Task t;
+    RunTask t;
     t.program = m.program;
     t.architecture = to_string(original.architecture);
     t.mutant_id = m.mutant_id;

@@ -9,7 +9,7 @@
 
 namespace {
 
-dynfault::Trace train_task(const dynfault::Task& task, const dynfault::campaign::ExecContext& context) {
+dynfault::Trace train_task(const dynfault::RunTask& task, const dynfault::campaign::ExecContext& context) {
   dynfault::runner::RunRequest request;
   request.spec = dynfault::program_from_json(nlohmann::json::parse(task.spec), "task " + task.id);
   request.run_id = task.id;

@@ -4,7 +4,7 @@
 
 #include "core/corpus.h"
 #include "core/error.h"
-#include "core/task.h"
+#include "core/run_task.h"
 #include "mutate/kill.h"
 #include "mutate/mutant.h"
 #include "runner/library.h"

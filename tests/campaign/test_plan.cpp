@@ -56,7 +56,7 @@ TEST(Plan, IdsAndSeedsAreStable) {
   EXPECT_GT(a.mutants.size(), 0u);
   // A task's id and seed do not depend on what else is planned.
   const Plan alone = make_plan(settings({"44164749"}), zoo());
-  std::map<std::string, Task> by_id;
+  std::map<std::string, RunTask> by_id;
   for (const auto& t : a.tasks) by_id[t.id] = t;
   for (const auto& t : alone.tasks) {
     ASSERT_TRUE(by_id.count(t.id)) << t.id;

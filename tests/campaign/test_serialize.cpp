@@ -66,7 +66,7 @@ TEST(Serialize, TraceRoundTripIsBitExact) {
 }
 
 TEST(Serialize, TaskRoundTrip) {
-  Task t;
+  RunTask t;
   t.id = "a-op-1.r002";
   t.program = "a";
   t.mutant_id = "a-op-1";

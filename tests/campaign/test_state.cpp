@@ -27,13 +27,13 @@ Plan small_plan(int repeats = 4) {
 
 // A made-up kill metric: change_epochs settings and loss-function mutants lose
 // accuracy (killed); the others keep it (survive). Small noise per repeat.
-double fake_metric(const Task& t) {
+double fake_metric(const RunTask& t) {
   const double noise = 0.001 * static_cast<double>(t.repeat % 3);
   if (t.operator_name == "change_epochs" || t.category == "Loss") return 0.5 + noise;
   return 0.9 + noise;
 }
 
-DoneRecord record_of(const Task& t) {
+DoneRecord record_of(const RunTask& t) {
   DoneRecord r;
   r.task_id = t.id;
   r.status = "ok";

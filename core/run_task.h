@@ -14,7 +14,7 @@
 
 namespace dynfault {
 
-struct Task {
+struct RunTask {
   std::string id;            // stable, unique within a campaign; becomes Trace::run_id
   std::string program;       // Stack Overflow id
   std::string architecture;  // FFNN / RNN / CNN
@@ -30,8 +30,8 @@ struct Task {
   double expected_cost = 0;  // relative cost estimate; the master dispatches the largest first
 
   bool is_original() const { return mutant_id.empty(); }
-  bool operator==(const Task& o) const;
-  bool operator!=(const Task& o) const { return !(*this == o); }
+  bool operator==(const RunTask& o) const;
+  bool operator!=(const RunTask& o) const { return !(*this == o); }
 };
 
 // "<program>.orig.r<repeat>" for originals, "<mutant id>.r<repeat>" for mutants whose id
@@ -44,8 +44,8 @@ std::string make_task_id(const std::string& program, const std::string& mutant_i
 uint64_t task_seed(uint64_t campaign_seed, const std::string& task_id);
 
 // JSON form used in plan files. `spec` is included only when `with_spec`.
-nlohmann::json to_json(const Task& t, bool with_spec = true);
+nlohmann::json to_json(const RunTask& t, bool with_spec = true);
 // Throws dynfault::Error naming `where` for missing or ill-typed fields.
-Task task_from_json(const nlohmann::json& j, const std::string& where);
+RunTask task_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace dynfault

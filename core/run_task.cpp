@@ -1,4 +1,4 @@
-#include "core/task.h"
+#include "core/run_task.h"
 
 #include <cstdio>
 
@@ -7,7 +7,7 @@
 
 namespace dynfault {
 
-bool Task::operator==(const Task& o) const {
+bool RunTask::operator==(const RunTask& o) const {
   return id == o.id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
          repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && spec == o.spec &&
@@ -36,7 +36,7 @@ uint64_t task_seed(uint64_t campaign_seed, const std::string& task_id) {
   return derive_seed(campaign_seed, "task/" + task_id);
 }
 
-nlohmann::json to_json(const Task& t, bool with_spec) {
+nlohmann::json to_json(const RunTask& t, bool with_spec) {
   nlohmann::json j = {
       {"id", t.id},
       {"program", t.program},
@@ -56,7 +56,7 @@ nlohmann::json to_json(const Task& t, bool with_spec) {
   return j;
 }
 
-Task task_from_json(const nlohmann::json& j, const std::string& where) {
+RunTask task_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "task is not a JSON object");
   auto text = [&](const char* key, bool required) -> std::string {
     if (!j.contains(key)) {
@@ -66,7 +66,7 @@ Task task_from_json(const nlohmann::json& j, const std::string& where) {
     if (!j[key].is_string()) throw Error(where, std::string("task field '") + key + "' is not a string");
     return j[key].get<std::string>();
   };
-  Task t;
+  RunTask t;
   t.id = text("id", true);
   const std::string w = where + ": task " + t.id;
   t.program = text("program", true);
