@@ -43,8 +43,8 @@ void sleep_ms(double ms) {
 }
 
 void inject_faults(const RunTask& task) {
-  if (env_lists("DYNFAULT_FAKE_CRASH", task.id)) std::abort();
-  if (env_lists("DYNFAULT_FAKE_HANG", task.id))
+  if (env_lists("DYNFAULT_FAKE_CRASH", task.run_id)) std::abort();
+  if (env_lists("DYNFAULT_FAKE_HANG", task.run_id))
     for (;;) sleep_ms(1000);
 }
 
@@ -129,17 +129,7 @@ std::vector<std::string> executor_names() {
 
 Trace trace_identity(const RunTask& task) {
   Trace t;
-  t.run_id = task.id;
-  t.program = task.program;
-  t.architecture = task.architecture;
-  t.mutant_id = task.mutant_id;
-  t.operator_name = task.operator_name;
-  t.category = task.category;
-  t.parameters = task.parameters;
-  t.repeat = task.repeat;
-  t.seed = task.seed;
-  t.probes = to_string(task.probes);
-  t.scale = to_string(task.scale);
+  set_identity(t, task);
   return t;
 }
 

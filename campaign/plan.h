@@ -80,6 +80,10 @@ std::string spec_key(const std::string& program, const std::string& mutant_id);
 // ~1 GFLOP/s core). Only the order matters: the master dispatches the largest first.
 double estimate_cost(const ProgramSpec& spec, Scale scale, ProbeSet probes);
 
+// The settings' repeats of one original or mutant setting: `run` names the
+// program and mutant; ids, seeds, repeats, probes and scale come from the settings.
+std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIdentity& run, double expected_cost);
+
 // Mutant candidates of one program: the mutate library's applicable operators,
 // one candidate per exhaustive value/target, and one (the search's first
 // setting) per binary-search operator. Declared here, defined in mutants.cpp.

@@ -111,13 +111,13 @@ TaskProcess::TaskProcess(const RunTask& task, const ExecutorInfo& executor, cons
     return;
   }
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(task.id, std::string("pipe failed: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(task.run_id, std::string("pipe failed: ") + std::strerror(errno));
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error(task.id, std::string("fork failed: ") + std::strerror(errno));
+    throw Error(task.run_id, std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid_ == 0) {
     ::close(fds[0]);

@@ -35,7 +35,7 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
         req.spec = mutant.spec;
         req.mutant_id = mutant.id;
         req.operator_name = mutant.operator_name;
-        req.category = to_string(mutant.category);
+        req.category = mutant.category;
         req.parameters = mutant.parameters.dump();
       }
       Trace t = runner::runner_library().train_and_trace(req);

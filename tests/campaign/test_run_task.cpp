@@ -21,9 +21,9 @@ TEST(RunTask, SeedDependsOnIdentityOnly) {
 
 TEST(RunTask, JsonRoundTrip) {
   RunTask t;
-  t.id = "p.orig.r001";
+  t.run_id = "p.orig.r001";
   t.program = "p";
-  t.architecture = "RNN";
+  t.architecture = Architecture::RNN;
   t.repeat = 1;
   t.seed = 0xffffffffffffffffULL;  // does not fit a double: stored as text
   t.probes = ProbeSet{{"cf"}};
@@ -34,6 +34,22 @@ TEST(RunTask, JsonRoundTrip) {
   RunTask no_spec = t;
   no_spec.spec.clear();
   EXPECT_EQ(task_from_json(to_json(t, false), "test"), no_spec);
+}
+
+// Plan files keep their spelling: enums as their names, no category for an original.
+TEST(RunTask, JsonSpellsEnumsByName) {
+  RunTask t;
+  t.run_id = make_task_id("p", "p-change_loss-1", 0);
+  t.program = "p";
+  t.architecture = Architecture::CNN;
+  t.mutant_id = "p-change_loss-1";
+  t.operator_name = "change_loss";
+  t.category = FaultCategory::Loss;
+  const auto j = to_json(t);
+  EXPECT_EQ(j.at("architecture").get<std::string>(), "CNN");
+  EXPECT_EQ(j.at("category").get<std::string>(), "Loss");
+  EXPECT_EQ(task_from_json(j, "test"), t);
+  EXPECT_EQ(to_json(RunTask{}).at("category").get<std::string>(), "");
 }
 
 TEST(RunTask, BadJsonNamesTheProblem) {

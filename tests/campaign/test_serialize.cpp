@@ -67,11 +67,11 @@ TEST(Serialize, TraceRoundTripIsBitExact) {
 
 TEST(Serialize, TaskRoundTrip) {
   RunTask t;
-  t.id = "a-op-1.r002";
+  t.run_id = "a-op-1.r002";
   t.program = "a";
   t.mutant_id = "a-op-1";
   t.operator_name = "op";
-  t.category = "Loss";
+  t.category = FaultCategory::Loss;
   t.parameters = R"({"loss":"mse"})";
   t.repeat = 2;
   t.seed = 42;
