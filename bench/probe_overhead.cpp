@@ -43,6 +43,8 @@ runner::RunRequest request_for(const ProgramSpec& spec, const std::string& probe
   r.probe_batch = settings.probe_batch;
   r.hvp_vectors = settings.hvp_vectors;
   r.spec = spec;
+  r.program = spec.id;
+  r.architecture = spec.architecture;
   r.run_id = spec.id + "-bench";
   r.seed = seed;
   r.probes = parse_probes(probes);

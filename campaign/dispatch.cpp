@@ -106,7 +106,7 @@ void drain(mpi::Outbox& outbox) {
   while (!outbox.progress()) b.sleep();
 }
 
-std::string task_message(int64_t index, const Task& task) {
+std::string task_message(int64_t index, const RunTask& task) {
   std::string msg(sizeof index, '\0');
   std::memcpy(msg.data(), &index, sizeof index);
   return msg + serialize_task(task);
@@ -263,9 +263,9 @@ class Master {
   struct Compare {  // priority_queue top = largest expected cost, then smallest id
     const CampaignState* state;
     bool operator()(size_t a, size_t b) const {
-      const Task &ta = state->task(a), &tb = state->task(b);
+      const RunTask &ta = state->task(a), &tb = state->task(b);
       if (ta.expected_cost != tb.expected_cost) return ta.expected_cost < tb.expected_cost;
-      return ta.id > tb.id;
+      return ta.run_id > tb.run_id;
     }
   };
 
@@ -311,37 +311,37 @@ class Master {
     if (r.task_index < 0 || static_cast<size_t>(r.task_index) >= state_.size())
       throw Error("campaign", "rank " + std::to_string(rank) + " reported an unknown task index");
     const size_t i = static_cast<size_t>(r.task_index);
-    const Task& task = state_.task(i);
+    const RunTask& task = state_.task(i);
     stats_.worker_busy_seconds += r.seconds;
     const int attempt = ++attempts_[i];
     switch (r.outcome) {
       case Outcome::Done: {
-        if (r.trace.run_id != task.id)
+        if (r.trace.run_id != task.run_id)
           throw Error("campaign", "rank " + std::to_string(rank) + " returned trace '" + r.trace.run_id +
-                                      "' for task '" + task.id + "'");
+                                      "' for task '" + task.run_id + "'");
         if (rank != 0 && trace_checksum(r.trace) != r.checksum)
-          throw Error("campaign", "trace of task '" + task.id + "' from rank " + std::to_string(rank) +
+          throw Error("campaign", "trace of task '" + task.run_id + "' from rank " + std::to_string(rank) +
                                       " arrived with a wrong checksum");
-        status_.record(task.id, rank, r.host, r.start_unix, r.seconds, to_string(r.trace.status), attempt);
+        status_.record(task.run_id, rank, r.host, r.start_unix, r.seconds, to_string(r.trace.status), attempt);
         finish(i, std::move(r.trace), crashes_[i] + 1);
         break;
       }
       case Outcome::Crashed: {
         const int crashes = ++crashes_[i];
         std::fprintf(stderr, "\ncampaign: task %s crashed its worker process on rank %d (%s), attempt %d of %d\n",
-                     task.id.c_str(), rank, r.message.c_str(), crashes, options_.retries + 1);
+                     task.run_id.c_str(), rank, r.message.c_str(), crashes, options_.retries + 1);
         if (crashes > options_.retries) {
-          status_.record(task.id, rank, r.host, r.start_unix, r.seconds, "crashed", attempt);
+          status_.record(task.run_id, rank, r.host, r.start_unix, r.seconds, "crashed", attempt);
           finish(i, crash_trace(task, crashes, r.message), crashes);
         } else {
-          status_.record(task.id, rank, r.host, r.start_unix, r.seconds, "worker-crash", attempt);
+          status_.record(task.run_id, rank, r.host, r.start_unix, r.seconds, "worker-crash", attempt);
           queue_.push(i);
         }
         break;
       }
       case Outcome::Stopped:
         // A queued task handed back unstarted (start_unix 0) ran no attempt: no status record.
-        if (r.start_unix > 0) status_.record(task.id, rank, r.host, r.start_unix, r.seconds, "stopped", attempt);
+        if (r.start_unix > 0) status_.record(task.run_id, rank, r.host, r.start_unix, r.seconds, "stopped", attempt);
         --attempts_[i];  // a stop on purpose is not an attempt
         queue_.push(i);
         break;
@@ -349,9 +349,9 @@ class Master {
   }
 
   void finish(size_t i, Trace trace, int attempts) {
-    const Task& task = state_.task(i);
+    const RunTask& task = state_.task(i);
     DoneRecord rec;
-    rec.task_id = task.id;
+    rec.task_id = task.run_id;
     rec.status = to_string(trace.status);
     rec.checksum = trace_checksum(trace);
     rec.metric = mutate::kill_metric(trace, original(task.program));
@@ -509,7 +509,7 @@ void run_worker(const CampaignRunOptions& options, int rank) {
   const std::string host = host_name();
   mpi::Outbox outbox;
   Backoff backoff;
-  std::deque<std::pair<int64_t, Task>> queued;
+  std::deque<std::pair<int64_t, RunTask>> queued;
   std::unique_ptr<TaskProcess> running;
   int64_t running_index = -1;
   bool draining = false;

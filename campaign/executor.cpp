@@ -42,9 +42,9 @@ void sleep_ms(double ms) {
   }
 }
 
-void inject_faults(const Task& task) {
-  if (env_lists("DYNFAULT_FAKE_CRASH", task.id)) std::abort();
-  if (env_lists("DYNFAULT_FAKE_HANG", task.id))
+void inject_faults(const RunTask& task) {
+  if (env_lists("DYNFAULT_FAKE_CRASH", task.run_id)) std::abort();
+  if (env_lists("DYNFAULT_FAKE_HANG", task.run_id))
     for (;;) sleep_ms(1000);
 }
 
@@ -53,7 +53,7 @@ double unit(uint64_t seed, const std::string& purpose) {
   return static_cast<double>(derive_seed(seed, purpose) >> 11) * 0x1.0p-53;
 }
 
-int spec_epochs(const Task& task) {
+int spec_epochs(const RunTask& task) {
   int epochs = 3;
   if (!task.spec.empty()) {
     try {
@@ -70,7 +70,7 @@ int spec_epochs(const Task& task) {
 // A training-shaped synthetic trace: loss falls, accuracy rises towards a level
 // that, for a mutant, drops by an amount fixed by its id (a third of mutants are
 // harmless), so kill decisions and searches have something to decide on.
-Trace synthetic_trace(const Task& task, int epochs) {
+Trace synthetic_trace(const RunTask& task, int epochs) {
   Trace t = trace_identity(task);
   t.set_channels({"train_loss", "train_acc", "val_loss", "val_acc"}, {"1", "1", "1", "1"});
   double level = 0.90;
@@ -89,14 +89,14 @@ Trace synthetic_trace(const Task& task, int epochs) {
 }
 
 const RegisterExecutor kNoop("noop", "returns a one-epoch synthetic trace at once (dispatch benchmarks)",
-                             [](const Task& task, const ExecContext&) {
+                             [](const RunTask& task, const ExecContext&) {
                                inject_faults(task);
                                return synthetic_trace(task, 1);
                              });
 
 const RegisterExecutor kSleep(
     "sleep", "sleeps 0.5-1.5 x DYNFAULT_SLEEP_MS, then returns a synthetic trace (MPI tests)",
-    [](const Task& task, const ExecContext&) {
+    [](const RunTask& task, const ExecContext&) {
       inject_faults(task);
       double base = 20;
       if (const char* v = std::getenv("DYNFAULT_SLEEP_MS")) base = std::atof(v);
@@ -127,19 +127,9 @@ std::vector<std::string> executor_names() {
   return names;
 }
 
-Trace trace_identity(const Task& task) {
+Trace trace_identity(const RunTask& task) {
   Trace t;
-  t.run_id = task.id;
-  t.program = task.program;
-  t.architecture = task.architecture;
-  t.mutant_id = task.mutant_id;
-  t.operator_name = task.operator_name;
-  t.category = task.category;
-  t.parameters = task.parameters;
-  t.repeat = task.repeat;
-  t.seed = task.seed;
-  t.probes = to_string(task.probes);
-  t.scale = to_string(task.scale);
+  set_identity(t, task);
   return t;
 }
 

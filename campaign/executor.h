@@ -1,5 +1,5 @@
 #pragma once
-// Executors turn a Task into a Trace. The real one ("train", registered by the
+// Executors turn a RunTask into a Trace. The real one ("train", registered by the
 // dynfault binary's `campaign run`, which loads the LibTorch runner) trains the
 // program; "noop" and "sleep" are torch-free stand-ins so the MPI machinery,
 // the journal and the fault handling can be tested and benchmarked without
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/task.h"
+#include "core/run_task.h"
 #include "core/trace.h"
 
 namespace dynfault::campaign {
@@ -19,7 +19,7 @@ struct ExecContext {
   int rank = 0;     // MPI rank running the task (diagnostics only: never affects results)
 };
 
-using ExecutorFn = std::function<Trace(const Task&, const ExecContext&)>;
+using ExecutorFn = std::function<Trace(const RunTask&, const ExecContext&)>;
 
 struct ExecutorInfo {
   std::string name;
@@ -43,7 +43,7 @@ const ExecutorInfo& find_executor(const std::string& name);
 std::vector<std::string> executor_names();
 
 // A trace carrying the task's identity (run_id = task id) and nothing else.
-Trace trace_identity(const Task& task);
+Trace trace_identity(const RunTask& task);
 
 // Fault injection for tests of the stand-in executors, read from the environment
 // of each worker (Open MPI passes the launching shell's environment to local ranks):

@@ -79,10 +79,10 @@ std::string spec_key(const std::string& program, const std::string& mutant_id) {
   return mutant_id.empty() ? program : program + "/" + mutant_id;
 }
 
-Task Plan::task_with_spec(size_t index) const {
-  Task t = tasks.at(index);
+RunTask Plan::task_with_spec(size_t index) const {
+  RunTask t = tasks.at(index);
   const auto it = specs.find(spec_key(t.program, t.mutant_id));
-  if (it == specs.end()) throw Error("plan", "no spec for task " + t.id);
+  if (it == specs.end()) throw Error("plan", "no spec for task " + t.run_id);
   t.spec = it->second;
   return t;
 }
@@ -159,29 +159,37 @@ Candidates choose_mutants(const Candidates& all, int max_mutants, uint64_t seed)
   return out;
 }
 
+std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIdentity& run, double expected_cost) {
+  std::vector<RunTask> tasks;
+  for (int r = 0; r < settings.repeats; ++r) {
+    RunTask t;
+    static_cast<RunIdentity&>(t) = run;
+    t.repeat = r;
+    t.run_id = make_task_id(run.program, run.mutant_id, r);
+    t.seed = task_seed(settings.seed, t.run_id);
+    t.probes = settings.probes;
+    t.scale = settings.scale;
+    t.expected_cost = expected_cost;
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
 Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
   check_settings(settings);
   Plan plan;
   plan.settings = settings;
   auto add_tasks = [&](const ProgramSpec& spec, const std::string& mutant_id, const std::string& op,
                        const std::string& category, const std::string& parameters, const ProgramSpec& trained) {
-    const double cost = estimate_cost(trained, settings.scale, settings.probes);
-    for (int r = 0; r < settings.repeats; ++r) {
-      Task t;
-      t.program = spec.id;
-      t.architecture = to_string(spec.architecture);
-      t.mutant_id = mutant_id;
-      t.operator_name = op;
-      t.category = category;
-      t.parameters = parameters;
-      t.repeat = r;
-      t.id = make_task_id(spec.id, mutant_id, r);
-      t.seed = task_seed(settings.seed, t.id);
-      t.probes = settings.probes;
-      t.scale = settings.scale;
-      t.expected_cost = cost;
+    RunIdentity run;
+    run.program = spec.id;
+    run.architecture = spec.architecture;
+    run.mutant_id = mutant_id;
+    run.operator_name = op;
+    run.category = parse_optional_category(category, "mutant " + mutant_id);
+    run.parameters = parameters;
+    for (auto& t : repeat_tasks(settings, run, estimate_cost(trained, settings.scale, settings.probes)))
       plan.tasks.push_back(std::move(t));
-    }
   };
   for (const auto& program : settings.programs) {
     const ProgramSpec spec = zoo.load(program);
@@ -201,7 +209,7 @@ Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
   }
   std::set<std::string> ids;
   for (const auto& t : plan.tasks)
-    if (!ids.insert(t.id).second) throw Error("campaign plan", "two tasks share the id '" + t.id + "'");
+    if (!ids.insert(t.run_id).second) throw Error("campaign plan", "two tasks share the id '" + t.run_id + "'");
   return plan;
 }
 
@@ -306,10 +314,10 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
   }
   std::set<std::string> ids;
   for (const auto& t : required(j, "tasks", where)) {
-    Task task = task_from_json(t, where);
-    if (!ids.insert(task.id).second) throw Error(where, "duplicate task id '" + task.id + "'");
+    RunTask task = task_from_json(t, where);
+    if (!ids.insert(task.run_id).second) throw Error(where, "duplicate task id '" + task.run_id + "'");
     if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
-      throw Error(where, "task " + task.id + " has no spec");
+      throw Error(where, "task " + task.run_id + " has no spec");
     plan.tasks.push_back(std::move(task));
   }
   return plan;

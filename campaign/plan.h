@@ -19,7 +19,7 @@
 
 #include "core/domain.h"
 #include "core/program_spec.h"
-#include "core/task.h"
+#include "core/run_task.h"
 
 namespace dynfault::campaign {
 
@@ -66,10 +66,10 @@ struct Plan {
   std::map<std::string, std::string> specs;  // spec_key -> ProgramSpec JSON text
   std::vector<PlannedMutant> mutants;
   std::vector<PlannedSearch> searches;
-  std::vector<Task> tasks;                   // Task::spec left empty; see task_with_spec()
+  std::vector<RunTask> tasks;                // RunTask::spec left empty; see task_with_spec()
 
   // The full task (with its spec text) for dispatch.
-  Task task_with_spec(size_t index) const;
+  RunTask task_with_spec(size_t index) const;
 };
 
 // Spec table key of a task/mutant: the program id for originals, "<program>/<mutant id>" otherwise.
@@ -79,6 +79,10 @@ std::string spec_key(const std::string& program, const std::string& mutant_id);
 // (approximate multiply-adds of training plus probe overhead, in seconds on a
 // ~1 GFLOP/s core). Only the order matters: the master dispatches the largest first.
 double estimate_cost(const ProgramSpec& spec, Scale scale, ProbeSet probes);
+
+// The settings' repeats of one original or mutant setting: `run` names the
+// program and mutant; ids, seeds, repeats, probes and scale come from the settings.
+std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIdentity& run, double expected_cost);
 
 // Mutant candidates of one program: the mutate library's applicable operators,
 // one candidate per exhaustive value/target, and one (the search's first

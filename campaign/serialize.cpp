@@ -39,14 +39,33 @@ void serialize(Archive& ar, dynfault::ProbeSet& p, const unsigned version) {
   split_free(ar, p, version);
 }
 
+// Architecture and category travel as their names, as before RunTask typed
+// them, so archives keep their bytes.
 template <class Archive>
-void serialize(Archive& ar, dynfault::Task& t, const unsigned) {
-  ar& t.id& t.program& t.architecture& t.mutant_id& t.operator_name& t.category& t.parameters;
-  ar& t.repeat& t.seed& t.probes;
-  int scale = static_cast<int>(t.scale);
-  ar& scale;
+void save(Archive& ar, const dynfault::RunTask& t, const unsigned) {
+  const std::string architecture = dynfault::to_string(t.architecture), category = dynfault::category_text(t.category);
+  ar << t.run_id << t.program << architecture << t.mutant_id << t.operator_name << category << t.parameters;
+  ar << t.repeat << t.seed << t.probes;
+  const int scale = static_cast<int>(t.scale);
+  ar << scale << t.spec << t.expected_cost;
+}
+
+template <class Archive>
+void load(Archive& ar, dynfault::RunTask& t, const unsigned) {
+  std::string architecture, category;
+  ar >> t.run_id >> t.program >> architecture >> t.mutant_id >> t.operator_name >> category >> t.parameters;
+  ar >> t.repeat >> t.seed >> t.probes;
+  int scale = 0;
+  ar >> scale >> t.spec >> t.expected_cost;
+  const std::string where = "task " + t.run_id;
+  t.architecture = dynfault::parse_architecture(architecture, where);
+  t.category = dynfault::parse_optional_category(category, where);
   t.scale = static_cast<dynfault::Scale>(scale);
-  ar& t.spec& t.expected_cost;
+}
+
+template <class Archive>
+void serialize(Archive& ar, dynfault::RunTask& t, const unsigned version) {
+  split_free(ar, t, version);
 }
 
 template <class Archive>
@@ -117,8 +136,8 @@ std::string to_string(Outcome o) {
   return "?";
 }
 
-std::string serialize_task(const Task& task) { return to_bytes(task); }
-Task deserialize_task(const std::string& bytes) { return from_bytes<Task>(bytes, "task"); }
+std::string serialize_task(const RunTask& task) { return to_bytes(task); }
+RunTask deserialize_task(const std::string& bytes) { return from_bytes<RunTask>(bytes, "task"); }
 std::string serialize_trace(const Trace& trace) { return to_bytes(trace); }
 Trace deserialize_trace(const std::string& bytes) { return from_bytes<Trace>(bytes, "trace"); }
 std::string serialize_result(const TaskResult& result) { return to_bytes(result); }

@@ -1,17 +1,17 @@
 #pragma once
-// Boost.Serialization for the types the campaign sends over MPI (Task out,
+// Boost.Serialization for the types the campaign sends over MPI (RunTask out,
 // Trace back). Binary archives copy doubles byte for byte, so NaN payloads and
 // signed zeros survive. Kept out of core headers: only campaign code pays for
 // Boost. Archives are for one homogeneous MPI job, not for storage.
 #include <string>
 
-#include "core/task.h"
+#include "core/run_task.h"
 #include "core/trace.h"
 
 namespace dynfault::campaign {
 
-std::string serialize_task(const Task& task);
-Task deserialize_task(const std::string& bytes);
+std::string serialize_task(const RunTask& task);
+RunTask deserialize_task(const std::string& bytes);
 
 std::string serialize_trace(const Trace& trace);
 Trace deserialize_trace(const std::string& bytes);

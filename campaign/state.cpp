@@ -8,7 +8,7 @@
 namespace dynfault::campaign {
 
 CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(std::move(plan)) {
-  std::vector<Task> planned;
+  std::vector<RunTask> planned;
   planned.swap(plan_.tasks);
   for (auto& t : planned) add_task(std::move(t));
   for (const auto& s : plan_.searches) searches_[s.key] = &s;
@@ -51,14 +51,14 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
   replaying_ = false;
 }
 
-size_t CampaignState::add_task(Task t) {
+size_t CampaignState::add_task(RunTask t) {
   const size_t i = plan_.tasks.size();
-  if (!index_.emplace(t.id, i).second) throw Error("campaign", "duplicate task id '" + t.id + "'");
+  if (!index_.emplace(t.run_id, i).second) throw Error("campaign", "duplicate task id '" + t.run_id + "'");
   Group& g = groups_[{t.program, t.mutant_id}];
   if (g.tasks.empty()) {
     g.program = t.program;
     g.mutant_id = t.mutant_id;
-    g.category = t.category;
+    g.category = category_text(t.category);
   }
   g.tasks.push_back(i);
   plan_.tasks.push_back(std::move(t));
@@ -79,7 +79,7 @@ std::vector<size_t> CampaignState::pending() const {
     if (!done_[i]) out.push_back(i);
   std::sort(out.begin(), out.end(), [&](size_t a, size_t b) {
     const auto &ta = plan_.tasks[a], &tb = plan_.tasks[b];
-    return ta.expected_cost != tb.expected_cost ? ta.expected_cost > tb.expected_cost : ta.id < tb.id;
+    return ta.expected_cost != tb.expected_cost ? ta.expected_cost > tb.expected_cost : ta.run_id < tb.run_id;
   });
   return out;
 }
@@ -96,7 +96,7 @@ const ProgramSpec& CampaignState::original_spec(const std::string& program) {
 
 CampaignState::Update CampaignState::record_done(size_t i, double metric, const std::string& status) {
   Update update;
-  if (done_.at(i)) throw Error("campaign", "task '" + plan_.tasks[i].id + "' finished twice");
+  if (done_.at(i)) throw Error("campaign", "task '" + plan_.tasks[i].run_id + "' finished twice");
   done_[i] = true;
   metric_[i] = metric;
   ++done_count_;
@@ -175,23 +175,15 @@ void CampaignState::schedule(const PlannedMutant& m, Update& update) {
   search_of_[{m.program, m.mutant_id}] = m.search;
   const ProgramSpec spec = program_from_json(nlohmann::json::parse(m.spec), "mutant " + m.mutant_id);
   const ProgramSpec& original = original_spec(m.program);
+  RunIdentity run;
+  run.program = m.program;
+  run.architecture = original.architecture;
+  run.mutant_id = m.mutant_id;
+  run.operator_name = m.operator_name;
+  run.category = parse_optional_category(m.category, "mutant " + m.mutant_id);
+  run.parameters = m.parameters;
   const double cost = estimate_cost(spec, plan_.settings.scale, plan_.settings.probes);
-  for (int r = 0; r < plan_.settings.repeats; ++r) {
-    Task t;
-    t.program = m.program;
-    t.architecture = to_string(original.architecture);
-    t.mutant_id = m.mutant_id;
-    t.operator_name = m.operator_name;
-    t.category = m.category;
-    t.parameters = m.parameters;
-    t.repeat = r;
-    t.id = make_task_id(m.program, m.mutant_id, r);
-    t.seed = task_seed(plan_.settings.seed, t.id);
-    t.probes = plan_.settings.probes;
-    t.scale = plan_.settings.scale;
-    t.expected_cost = cost;
-    update.new_tasks.push_back(add_task(std::move(t)));
-  }
+  for (auto& t : repeat_tasks(plan_.settings, run, cost)) update.new_tasks.push_back(add_task(std::move(t)));
 }
 
 std::vector<VerdictRecord> CampaignState::take_unjournaled_verdicts() {

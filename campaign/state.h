@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/program_spec.h"
-#include "core/task.h"
+#include "core/run_task.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
 
@@ -23,8 +23,8 @@ class CampaignState {
 
   const Plan& plan() const { return plan_; }
   size_t size() const { return plan_.tasks.size(); }  // tasks known so far (grows with searches)
-  const Task& task(size_t i) const { return plan_.tasks[i]; }
-  Task task_with_spec(size_t i) const { return plan_.task_with_spec(i); }
+  const RunTask& task(size_t i) const { return plan_.tasks[i]; }
+  RunTask task_with_spec(size_t i) const { return plan_.task_with_spec(i); }
   std::optional<size_t> find(const std::string& task_id) const;
   bool is_done(size_t i) const { return done_[i]; }
 
@@ -57,7 +57,7 @@ class CampaignState {
     std::vector<size_t> tasks;
     size_t finished = 0;
   };
-  size_t add_task(Task t);
+  size_t add_task(RunTask t);
   void try_decide(const std::string& program, const std::string& mutant_id, Update& update);
   void schedule(const PlannedMutant& m, Update& update);
   const ProgramSpec& original_spec(const std::string& program);

@@ -34,7 +34,7 @@ void write_fully(int fd, const char* data, size_t size) {
   }
 }
 
-[[noreturn]] void run_child(int write_fd, pid_t parent, const Task& task, const ExecutorInfo& executor,
+[[noreturn]] void run_child(int write_fd, pid_t parent, const RunTask& task, const ExecutorInfo& executor,
                             const ExecContext& context) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(3);  // the parent died before prctl took effect
@@ -75,7 +75,7 @@ std::string host_name() {
   return buf;
 }
 
-Trace crash_trace(const Task& task, int attempts, const std::string& last_message) {
+Trace crash_trace(const RunTask& task, int attempts, const std::string& last_message) {
   Trace t = trace_identity(task);
   t.status = RunStatus::Crashed;
   t.error = "the task crashed its worker process " + std::to_string(attempts) + " time" +
@@ -90,7 +90,7 @@ TaskResult TaskProcess::base_result() const {
   return r;
 }
 
-TaskProcess::TaskProcess(const Task& task, const ExecutorInfo& executor, const ExecContext& context,
+TaskProcess::TaskProcess(const RunTask& task, const ExecutorInfo& executor, const ExecContext& context,
                          double timeout_seconds, bool isolate)
     : task_(task), timeout_seconds_(timeout_seconds) {
   started_monotonic_ = monotonic_seconds();
@@ -111,13 +111,13 @@ TaskProcess::TaskProcess(const Task& task, const ExecutorInfo& executor, const E
     return;
   }
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(task.id, std::string("pipe failed: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(task.run_id, std::string("pipe failed: ") + std::strerror(errno));
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error(task.id, std::string("fork failed: ") + std::strerror(errno));
+    throw Error(task.run_id, std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid_ == 0) {
     ::close(fds[0]);

@@ -23,7 +23,7 @@ class TaskProcess {
  public:
   // `timeout_seconds` <= 0: no timeout. `isolate` false runs the task inline
   // inside start() (no timeout, no crash protection: for no-op benchmarks).
-  TaskProcess(const Task& task, const ExecutorInfo& executor, const ExecContext& context, double timeout_seconds,
+  TaskProcess(const RunTask& task, const ExecutorInfo& executor, const ExecContext& context, double timeout_seconds,
               bool isolate);
   ~TaskProcess();
   TaskProcess(const TaskProcess&) = delete;
@@ -43,7 +43,7 @@ class TaskProcess {
   TaskResult finish_child(int wait_status);
   TaskResult base_result() const;
 
-  Task task_;
+  RunTask task_;
   double timeout_seconds_;
   double started_monotonic_ = 0;
   double started_unix_ = 0;
@@ -54,7 +54,7 @@ class TaskProcess {
 };
 
 // A Crashed trace for a task that crashed its worker process `attempts` times.
-Trace crash_trace(const Task& task, int attempts, const std::string& last_message);
+Trace crash_trace(const RunTask& task, int attempts, const std::string& last_message);
 
 double unix_seconds();
 std::string host_name();

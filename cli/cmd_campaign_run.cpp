@@ -9,18 +9,10 @@
 
 namespace {
 
-dynfault::Trace train_task(const dynfault::Task& task, const dynfault::campaign::ExecContext& context) {
+dynfault::Trace train_task(const dynfault::RunTask& task, const dynfault::campaign::ExecContext& context) {
   dynfault::runner::RunRequest request;
-  request.spec = dynfault::program_from_json(nlohmann::json::parse(task.spec), "task " + task.id);
-  request.run_id = task.id;
-  request.mutant_id = task.mutant_id;
-  request.operator_name = task.operator_name;
-  request.category = task.category;
-  request.parameters = task.parameters;
-  request.repeat = task.repeat;
-  request.seed = task.seed;
-  request.probes = task.probes;
-  request.scale = task.scale;
+  static_cast<dynfault::RunIdentity&>(request) = task;
+  request.spec = dynfault::program_from_json(nlohmann::json::parse(task.spec), "task " + task.run_id);
   request.threads = context.threads;
   return dynfault::runner::runner_library().train_and_trace(request);
 }

@@ -71,6 +71,8 @@ runner::RunRequest request_from(const RunOptions& o) {
     if (!zoo.has(o.program)) throw Error(zoo.root(), "no program '" + o.program + "' in the zoo");
     r.spec = zoo.load(o.program);
   }
+  r.program = r.spec.id;
+  r.architecture = r.spec.architecture;
   r.seed = seed;
   r.threads = threads;
   r.hvp_vectors = hvp_vectors;

@@ -4,7 +4,7 @@
 
 #include "core/corpus.h"
 #include "core/error.h"
-#include "core/seed.h"
+#include "core/run_task.h"
 #include "mutate/kill.h"
 #include "mutate/mutant.h"
 #include "runner/library.h"
@@ -20,23 +20,22 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
   std::unique_ptr<CorpusWriter> corpus;
   if (!o.out.empty()) corpus = std::make_unique<CorpusWriter>(o.out);
 
-  // Run ids and seeds depend only on (program, mutant, repeat, seed): the same
-  // command reproduces every trace.
+  // The campaign's run ids and seeds (make_task_id, task_seed): the same command
+  // reproduces every trace, and a campaign with the same seed trains the same runs.
   std::vector<Trace> originals, mutants;
   std::vector<double> original_values, mutant_values;
   for (int r = 0; r < o.repeats; ++r) {
     for (const bool is_mutant : {false, true}) {
       runner::RunRequest req = base;
-      const std::string run_id =
-          (is_mutant ? mutant.id : original.id + "-original") + ".r" + std::to_string(r);
+      const std::string run_id = make_task_id(original.id, is_mutant ? mutant.id : "", r);
       req.run_id = run_id;
       req.repeat = r;
-      req.seed = derive_seed(base.seed, run_id);
+      req.seed = task_seed(base.seed, run_id);
       if (is_mutant) {
         req.spec = mutant.spec;
         req.mutant_id = mutant.id;
         req.operator_name = mutant.operator_name;
-        req.category = to_string(mutant.category);
+        req.category = mutant.category;
         req.parameters = mutant.parameters.dump();
       }
       Trace t = runner::runner_library().train_and_trace(req);

@@ -62,17 +62,7 @@ void tune_process(int threads) {
 Trace train_and_trace(const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   Trace trace;
-  trace.run_id = request.run_id;
-  trace.program = request.spec.id;
-  trace.architecture = to_string(request.spec.architecture);
-  trace.mutant_id = request.mutant_id;
-  trace.operator_name = request.operator_name;
-  trace.category = request.category;
-  trace.parameters = request.parameters;
-  trace.repeat = request.repeat;
-  trace.seed = request.seed;
-  trace.probes = to_string(request.probes);
-  trace.scale = to_string(request.scale);
+  set_identity(trace, request);
   trace.source = "dynfault";
   trace.versions = library_versions();
 

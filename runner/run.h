@@ -7,23 +7,15 @@
 #include <map>
 #include <string>
 
-#include "core/domain.h"
+#include "core/run_identity.h"
 #include "core/program_spec.h"
 #include "core/trace.h"
 
 namespace dynfault::runner {
 
-struct RunRequest {
+// The identity's program and architecture are the spec's; the trace records the identity.
+struct RunRequest : RunIdentity {
   ProgramSpec spec;            // the spec to train (a mutant spec for mutants)
-  std::string run_id;          // unique id of this run
-  std::string mutant_id;       // empty for the original
-  std::string operator_name;   // empty for the original
-  std::string category;        // fault category, empty for the original
-  std::string parameters = "{}";
-  int64_t repeat = 0;
-  uint64_t seed = 0;           // every random stream of the run derives from this
-  ProbeSet probes;
-  Scale scale = Scale::Reduced;
   int threads = 1;             // LibTorch intra-op threads
   int hvp_vectors = 4;         // Rademacher vectors per CF measurement
   int probe_batch = 64;        // samples in the fixed CF/OF probe batch

@@ -41,17 +41,4 @@ cd "$work"
 "$dynfault" evaluate rq1 deep4ge.h5 --out out/all --dump out/all-dump \
   --channels all --k 1,5,10 --table-k 5 --bootstrap 100 --permutations 3 --seed 7 >/dev/null
 
-actual=$work/actual.sha256
-(cd "$work/out" && find . -type f | LC_ALL=C sort | xargs sha256sum) > "$actual"
-if [ "$update" = 1 ]; then
-  cp "$actual" "$expected"
-  echo "rq1-identity: wrote $(wc -l < "$expected") checksums to $expected"
-  exit 0
-fi
-if diff -u "$expected" "$actual" > "$work/diff.txt"; then
-  echo "rq1-identity: $(wc -l < "$actual") RQ1 output files byte-identical to $expected"
-  exit 0
-fi
-echo "rq1-identity: RQ1 outputs differ from $expected (files in $work/out):" >&2
-cat "$work/diff.txt" >&2
-exit 1
+bash "$root/scripts/compare-checksums.sh" rq1-identity "$work/out" "$expected" $([ "$update" = 1 ] && echo --update)

@@ -46,9 +46,9 @@ TEST(Plan, IdsAndSeedsAreStable) {
   std::set<std::string> ids;
   size_t originals = 0;
   for (const auto& t : a.tasks) {
-    EXPECT_TRUE(ids.insert(t.id).second) << t.id;
-    EXPECT_EQ(t.seed, task_seed(11, t.id));
-    EXPECT_EQ(t.id, make_task_id(t.program, t.mutant_id, t.repeat));
+    EXPECT_TRUE(ids.insert(t.run_id).second) << t.run_id;
+    EXPECT_EQ(t.seed, task_seed(11, t.run_id));
+    EXPECT_EQ(t.run_id, make_task_id(t.program, t.mutant_id, t.repeat));
     EXPECT_GT(t.expected_cost, 0);
     originals += t.is_original();
   }
@@ -56,11 +56,11 @@ TEST(Plan, IdsAndSeedsAreStable) {
   EXPECT_GT(a.mutants.size(), 0u);
   // A task's id and seed do not depend on what else is planned.
   const Plan alone = make_plan(settings({"44164749"}), zoo());
-  std::map<std::string, Task> by_id;
-  for (const auto& t : a.tasks) by_id[t.id] = t;
+  std::map<std::string, RunTask> by_id;
+  for (const auto& t : a.tasks) by_id[t.run_id] = t;
   for (const auto& t : alone.tasks) {
-    ASSERT_TRUE(by_id.count(t.id)) << t.id;
-    EXPECT_EQ(by_id[t.id], t);
+    ASSERT_TRUE(by_id.count(t.run_id)) << t.run_id;
+    EXPECT_EQ(by_id[t.run_id], t);
   }
 }
 
@@ -111,7 +111,7 @@ TEST(Plan, ShardsPartitionByProgram) {
     EXPECT_FALSE(s.settings.programs.empty());
     for (const auto& p : s.settings.programs) EXPECT_TRUE(seen_programs.insert(p).second) << p;
     for (const auto& t : s.tasks) {
-      EXPECT_TRUE(seen_tasks.insert(t.id).second) << t.id;
+      EXPECT_TRUE(seen_tasks.insert(t.run_id).second) << t.run_id;
       // Self-contained: the shard has the task's spec and its program's originals.
       EXPECT_NO_THROW(s.task_with_spec(&t - s.tasks.data()));
       EXPECT_TRUE(s.specs.count(t.program));

@@ -66,12 +66,12 @@ TEST(Serialize, TraceRoundTripIsBitExact) {
 }
 
 TEST(Serialize, TaskRoundTrip) {
-  Task t;
-  t.id = "a-op-1.r002";
+  RunTask t;
+  t.run_id = "a-op-1.r002";
   t.program = "a";
   t.mutant_id = "a-op-1";
   t.operator_name = "op";
-  t.category = "Loss";
+  t.category = FaultCategory::Loss;
   t.parameters = R"({"loss":"mse"})";
   t.repeat = 2;
   t.seed = 42;

@@ -27,15 +27,15 @@ Plan small_plan(int repeats = 4) {
 
 // A made-up kill metric: change_epochs settings and loss-function mutants lose
 // accuracy (killed); the others keep it (survive). Small noise per repeat.
-double fake_metric(const Task& t) {
+double fake_metric(const RunTask& t) {
   const double noise = 0.001 * static_cast<double>(t.repeat % 3);
-  if (t.operator_name == "change_epochs" || t.category == "Loss") return 0.5 + noise;
+  if (t.operator_name == "change_epochs" || t.category == FaultCategory::Loss) return 0.5 + noise;
   return 0.9 + noise;
 }
 
-DoneRecord record_of(const Task& t) {
+DoneRecord record_of(const RunTask& t) {
   DoneRecord r;
-  r.task_id = t.id;
+  r.task_id = t.run_id;
   r.status = "ok";
   r.batch = "batch-000001.h5";
   r.metric = fake_metric(t);
@@ -130,7 +130,7 @@ TEST(State, JournalOfAnotherPlanIsRefused) {
   EXPECT_THROW(CampaignState(small_plan(), j), Error);
   JournalContents twice;
   DoneRecord a;
-  a.task_id = small_plan().tasks[0].id;
+  a.task_id = small_plan().tasks[0].run_id;
   a.status = "ok";
   twice.done = {a, a};
   EXPECT_THROW(CampaignState(small_plan(), twice), Error);

@@ -25,6 +25,12 @@ assert s['trace_files'] == 8, s
 killed = {c['category']: c['killed'] for c in s['categories']}
 assert killed.get('Activation') == 4, killed
 "
+# Run ids are the campaign's (make_task_id): repeats from 0, zero-padded.
+ids=$(h5ls "$work/killed.h5/runs" | awk '{print $1}' | LC_ALL=C sort | tr '\n' ' ')
+expected="31880720-change_activation_function-fcd2c676.r000 31880720-change_activation_function-fcd2c676.r001 \
+31880720-change_activation_function-fcd2c676.r002 31880720-change_activation_function-fcd2c676.r003 \
+31880720.orig.r000 31880720.orig.r001 31880720.orig.r002 31880720.orig.r003 "
+[ "$ids" = "$expected" ] || { echo "run ids are not the campaign's: $ids" >&2; exit 1; }
 "$dynfault" run --program 31880720 --mutant no-such-mutant --repeats 2 --scale smoke --seed 1 2>"$work/err" && exit 1
 grep -q "no-such-mutant" "$work/err"
 echo "kill end to end ok"

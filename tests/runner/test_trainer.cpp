@@ -28,6 +28,8 @@ LayerSpec layer(const std::string& type, Json config = Json::object()) { return 
 RunRequest smoke_request(ProgramSpec spec, const std::string& probes, uint64_t seed = 7) {
   RunRequest r;
   r.spec = std::move(spec);
+  r.program = r.spec.id;
+  r.architecture = r.spec.architecture;
   r.run_id = r.spec.id + "-test";
   r.seed = seed;
   r.probes = parse_probes(probes);

@@ -1,7 +1,7 @@
 #pragma once
 // One unit of campaign work: train one program (original or mutant) once.
 // The campaign plans tasks (campaign/), the MPI master hands them to
-// workers, the executor turns a task into a Trace whose run_id is the task id.
+// workers, the executor turns a task into a Trace with the task's run_id.
 // Everything random about the run derives from `seed`, and `seed` derives from
 // the campaign seed and the task id, so a task gives the same trace wherever
 // and whenever it runs.
@@ -10,28 +10,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/domain.h"
+#include "core/run_identity.h"
 
 namespace dynfault {
 
-struct Task {
-  std::string id;            // stable, unique within a campaign; becomes Trace::run_id
-  std::string program;       // Stack Overflow id
-  std::string architecture;  // FFNN / RNN / CNN
-  std::string mutant_id;     // empty for an original program
-  std::string operator_name; // mutation operator, empty for originals
-  std::string category;      // fault category of the operator, empty for originals
-  std::string parameters = "{}";  // operator parameters as JSON text
-  int64_t repeat = 0;
-  uint64_t seed = 0;         // task_seed(campaign seed, id)
-  ProbeSet probes;
-  Scale scale = Scale::Reduced;
+struct RunTask : RunIdentity {
+  // run_id: stable, unique within a campaign (make_task_id); seed: task_seed(campaign seed, run_id)
   std::string spec;          // ProgramSpec JSON text to train (the mutant's spec for mutants), unscaled
   double expected_cost = 0;  // relative cost estimate; the master dispatches the largest first
 
-  bool is_original() const { return mutant_id.empty(); }
-  bool operator==(const Task& o) const;
-  bool operator!=(const Task& o) const { return !(*this == o); }
+  bool operator==(const RunTask& o) const;
+  bool operator!=(const RunTask& o) const { return !(*this == o); }
 };
 
 // "<program>.orig.r<repeat>" for originals, "<mutant id>.r<repeat>" for mutants whose id
@@ -44,8 +33,8 @@ std::string make_task_id(const std::string& program, const std::string& mutant_i
 uint64_t task_seed(uint64_t campaign_seed, const std::string& task_id);
 
 // JSON form used in plan files. `spec` is included only when `with_spec`.
-nlohmann::json to_json(const Task& t, bool with_spec = true);
+nlohmann::json to_json(const RunTask& t, bool with_spec = true);
 // Throws dynfault::Error naming `where` for missing or ill-typed fields.
-Task task_from_json(const nlohmann::json& j, const std::string& where);
+RunTask task_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace dynfault

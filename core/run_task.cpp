@@ -1,4 +1,4 @@
-#include "core/task.h"
+#include "core/run_task.h"
 
 #include <cstdio>
 
@@ -8,11 +8,8 @@
 
 namespace dynfault {
 
-bool Task::operator==(const Task& o) const {
-  return id == o.id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
-         operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
-         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && spec == o.spec &&
-         expected_cost == o.expected_cost;
+bool RunTask::operator==(const RunTask& o) const {
+  return static_cast<const RunIdentity&>(*this) == o && spec == o.spec && expected_cost == o.expected_cost;
 }
 
 std::string make_task_id(const std::string& program, const std::string& mutant_id, int64_t repeat) {
@@ -37,14 +34,14 @@ uint64_t task_seed(uint64_t campaign_seed, const std::string& task_id) {
   return derive_seed(campaign_seed, "task/" + task_id);
 }
 
-nlohmann::json to_json(const Task& t, bool with_spec) {
+nlohmann::json to_json(const RunTask& t, bool with_spec) {
   nlohmann::json j = {
-      {"id", t.id},
+      {"id", t.run_id},
       {"program", t.program},
-      {"architecture", t.architecture},
+      {"architecture", to_string(t.architecture)},
       {"mutant_id", t.mutant_id},
       {"operator", t.operator_name},
-      {"category", t.category},
+      {"category", category_text(t.category)},
       {"parameters", t.parameters},
       {"repeat", t.repeat},
       // 64-bit seeds do not survive JSON readers that use doubles: keep them as text.
@@ -57,19 +54,19 @@ nlohmann::json to_json(const Task& t, bool with_spec) {
   return j;
 }
 
-Task task_from_json(const nlohmann::json& j, const std::string& where) {
+RunTask task_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where, "task is not a JSON object");
   auto text = [&](const char* key, bool must) -> std::string {
     return must ? field<std::string>(j, key, where) : optional_field<std::string>(j, key, "", where);
   };
-  Task t;
-  t.id = text("id", true);
-  const std::string w = where + ": task " + t.id;
+  RunTask t;
+  t.run_id = text("id", true);
+  const std::string w = where + ": task " + t.run_id;
   t.program = text("program", true);
-  t.architecture = text("architecture", false);
+  t.architecture = parse_architecture(text("architecture", true), w);
   t.mutant_id = text("mutant_id", false);
   t.operator_name = text("operator", false);
-  t.category = text("category", false);
+  t.category = parse_optional_category(text("category", false), w);
   t.parameters = j.contains("parameters") ? text("parameters", true) : "{}";
   if (!required(j, "repeat", w).is_number_integer()) throw wrong_type(j["repeat"], "repeat", w);
   t.repeat = j["repeat"].get<int64_t>();

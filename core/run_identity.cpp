@@ -1,0 +1,34 @@
+#include "core/run_identity.h"
+
+#include "core/trace.h"
+
+namespace dynfault {
+
+bool RunIdentity::operator==(const RunIdentity& o) const {
+  return run_id == o.run_id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
+         operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
+         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale;
+}
+
+std::string category_text(const std::optional<FaultCategory>& c) { return c ? to_string(*c) : ""; }
+
+std::optional<FaultCategory> parse_optional_category(std::string_view text, const std::string& where) {
+  if (text.empty()) return std::nullopt;
+  return parse_category(text, where);
+}
+
+void set_identity(Trace& trace, const RunIdentity& identity) {
+  trace.run_id = identity.run_id;
+  trace.program = identity.program;
+  trace.architecture = to_string(identity.architecture);
+  trace.mutant_id = identity.mutant_id;
+  trace.operator_name = identity.operator_name;
+  trace.category = category_text(identity.category);
+  trace.parameters = identity.parameters;
+  trace.repeat = identity.repeat;
+  trace.seed = identity.seed;
+  trace.probes = to_string(identity.probes);
+  trace.scale = to_string(identity.scale);
+}
+
+}  // namespace dynfault

@@ -1,0 +1,43 @@
+#pragma once
+// Who a run is: the fields that name one training run, from which everything
+// random about it derives. The campaign's RunTask and the runner's RunRequest
+// are RunIdentity plus what each needs to do the run; the Trace a run produces
+// records the identity as text (set_identity). The enums stay typed here and
+// become their canonical spellings only where a file is written.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/domain.h"
+
+namespace dynfault {
+
+struct Trace;
+
+struct RunIdentity {
+  std::string run_id;         // unique within a campaign or corpus: make_task_id()
+  std::string program;        // Stack Overflow id
+  Architecture architecture = Architecture::FFNN;
+  std::string mutant_id;      // empty for an original program
+  std::string operator_name;  // mutation operator, empty for originals
+  std::optional<FaultCategory> category;  // fault category of the operator, empty for originals
+  std::string parameters = "{}";          // operator parameters as JSON text
+  int64_t repeat = 0;
+  uint64_t seed = 0;          // every random stream of the run derives from this
+  ProbeSet probes;
+  Scale scale = Scale::Reduced;
+
+  bool is_original() const { return mutant_id.empty(); }
+  bool operator==(const RunIdentity& o) const;
+};
+
+// The category as plan files, traces and corpora spell it: "" for none.
+std::string category_text(const std::optional<FaultCategory>& c);
+// Inverse of category_text; throws dynfault::Error naming `where` for an unknown name.
+std::optional<FaultCategory> parse_optional_category(std::string_view text, const std::string& where = "");
+
+// Writes the identity into the trace's identity fields (run_id ... scale).
+void set_identity(Trace& trace, const RunIdentity& identity);
+
+}  // namespace dynfault
