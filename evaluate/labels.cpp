@@ -16,7 +16,7 @@ Eigen::Index column_of(const RunTable& table, const std::string& channel) {
 
 }  // namespace
 
-Labeling fault_category_labels(const RunTable& table, const TaskDefinition& task) {
+Labeling fault_category_labels(const RunTable& table, const DiagnosisProblem& task) {
   Labeling l;
   l.name = task.name;
   for (const auto& c : task.classes) l.classes.push_back(c.name);

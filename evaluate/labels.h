@@ -1,6 +1,6 @@
 #pragma once
 // Labelers: which evaluated runs a classification includes, and their class.
-//   fault_category  a diagnosis task's classes (tasks.h) from the runs' fault labels
+//   fault_category  a diagnosis task's classes (diagnosis_problem.h) from the runs' fault labels
 //   instability     every run: "unstable" when train_loss or val_loss exceeds the
 //                   threshold, or is non-finite (an explosion), at any logged epoch
 //   mismatch        stable runs only: "mismatch" when |train_acc - val_acc| >= gap at
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "evaluate/features.h"
-#include "evaluate/tasks.h"
+#include "evaluate/diagnosis_problem.h"
 
 namespace dynfault::evaluate {
 
@@ -21,7 +21,7 @@ struct Labeling {
   std::vector<int> y;                // class code per included row
 };
 
-Labeling fault_category_labels(const RunTable& table, const TaskDefinition& task);
+Labeling fault_category_labels(const RunTable& table, const DiagnosisProblem& task);
 
 // First logged epoch (row) at which a run's loss explodes under `threshold`, -1 if none.
 struct Explosion {

@@ -20,7 +20,7 @@
 #include "evaluate/preprocess.h"
 #include "evaluate/separation.h"
 #include "evaluate/splits.h"
-#include "evaluate/tasks.h"
+#include "evaluate/diagnosis_problem.h"
 
 namespace dynfault::evaluate {
 namespace {
@@ -56,7 +56,7 @@ std::optional<uint32_t> within_seed(const Rq1Options& o) {
 }
 
 struct TaskData {
-  const TaskDefinition* def = nullptr;
+  const DiagnosisProblem* def = nullptr;
   Labeling labels;
   ProgramIndex programs;
   std::vector<int> fold_within, fold_heldout, fold_lopo;
@@ -107,7 +107,7 @@ void check_options(const Rq1Options& o) {
   if (distinct.size() != o.windows.size()) throw Error("--k", "a window is listed twice");
 }
 
-TaskInfo describe_task(const TaskDefinition& def, const RunTable& table) {
+TaskInfo describe_task(const DiagnosisProblem& def, const RunTable& table) {
   TaskInfo info;
   info.name = def.name;
   info.title = def.title;
@@ -136,7 +136,7 @@ TaskInfo describe_task(const TaskDefinition& def, const RunTable& table) {
   return info;
 }
 
-TaskData make_task(const TaskDefinition& def, const Inputs& in, const Rq1Options& o) {
+TaskData make_task(const DiagnosisProblem& def, const Inputs& in, const Rq1Options& o) {
   TaskData t;
   t.def = &def;
   t.labels = fault_category_labels(in.table, def);
@@ -177,13 +177,13 @@ Inputs prepare(const CorpusReader& corpus, const Rq1Options& o, Rq1Results& res)
   }
   for (int k : o.windows) in.features[k] = window_features(table, k, in.channels);
 
-  std::vector<const TaskDefinition*> requested;
+  std::vector<const DiagnosisProblem*> requested;
   if (o.tasks.empty()) {
-    for (const auto& t : rq1_tasks()) requested.push_back(&t);
+    for (const auto& t : diagnosis_problems()) requested.push_back(&t);
   } else {
-    for (const auto& name : o.tasks) requested.push_back(&find_task(name));
+    for (const auto& name : o.tasks) requested.push_back(&find_problem(name));
   }
-  for (const TaskDefinition* def : requested) {
+  for (const DiagnosisProblem* def : requested) {
     TaskInfo info = describe_task(*def, table);
     if (!info.evaluated && !o.tasks.empty()) {
       const size_t present = std::count_if(info.class_counts.begin(), info.class_counts.end(), [](size_t n) { return n > 0; });

@@ -2,7 +2,7 @@
 // RQ1: does diagnosing the fault category from training traces generalise to
 // unseen programs? (docs/evaluate.md)
 //
-// For each task (tasks.h) and window k: out-of-fold predictions of the
+// For each task (diagnosis_problem.h) and window k: out-of-fold predictions of the
 // diagnosis pipeline (classifier.h) under
 //   within    StratifiedKFold(5) over runs (programs shared by train and test)
 //   heldout   GroupKFold(5) by program

@@ -1,4 +1,4 @@
-#include "evaluate/tasks.h"
+#include "evaluate/diagnosis_problem.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 
 namespace dynfault::evaluate {
 
-std::optional<int> TaskDefinition::class_of(const std::string& category) const {
+std::optional<int> DiagnosisProblem::class_of(const std::string& category) const {
   for (size_t c = 0; c < classes.size(); ++c)
     for (const auto& cat : classes[c].categories)
       if (cat == category) return static_cast<int>(c);
@@ -14,14 +14,14 @@ std::optional<int> TaskDefinition::class_of(const std::string& category) const {
 }
 
 namespace {
-TaskDefinition make(std::string name, std::string title, std::vector<TaskClass> classes) {
+DiagnosisProblem make(std::string name, std::string title, std::vector<ProblemClass> classes) {
   std::sort(classes.begin(), classes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return {std::move(name), std::move(title), std::move(classes)};
 }
 }  // namespace
 
-const std::vector<TaskDefinition>& rq1_tasks() {
-  static const std::vector<TaskDefinition> tasks = {
+const std::vector<DiagnosisProblem>& diagnosis_problems() {
+  static const std::vector<DiagnosisProblem> tasks = {
       make("cat4", "4-class (published categories)",
            {{"Hyperparameter", {"Hyperparameter"}},
             {"Layer", {"Layer"}},
@@ -42,8 +42,8 @@ const std::vector<TaskDefinition>& rq1_tasks() {
   return tasks;
 }
 
-const TaskDefinition& find_task(const std::string& name) {
-  for (const auto& t : rq1_tasks())
+const DiagnosisProblem& find_problem(const std::string& name) {
+  for (const auto& t : diagnosis_problems())
     if (t.name == name) return t;
   throw Error("--tasks", "unknown task '" + name + "' (known: cat4, cat6, fam3)");
 }

@@ -1,5 +1,7 @@
 #pragma once
-// The RQ1 diagnosis tasks: which fault categories form which class.
+// The RQ1 diagnosis problems: which fault categories form which class. The
+// command line (`--tasks`) and the outputs (tasks.csv) call them tasks, as the
+// paper does; in code a task is a campaign's RunTask, so these are problems.
 //   cat4  the four categories of the published traces: Hyperparameter, Layer,
 //         Loss, Optimization (runs of other categories are not in this task)
 //   cat6  six classes from DeepCrime's seven categories: Activation,
@@ -16,21 +18,21 @@
 
 namespace dynfault::evaluate {
 
-struct TaskClass {
+struct ProblemClass {
   std::string name;
   std::vector<std::string> categories;
 };
 
-struct TaskDefinition {
+struct DiagnosisProblem {
   std::string name;   // cat4, cat6, fam3
   std::string title;  // for tables
-  std::vector<TaskClass> classes;  // sorted by name
+  std::vector<ProblemClass> classes;  // sorted by name
 
   // Class code of a fault category, or nullopt if the task does not include it.
   std::optional<int> class_of(const std::string& category) const;
 };
 
-const std::vector<TaskDefinition>& rq1_tasks();
-const TaskDefinition& find_task(const std::string& name);  // throws for an unknown name
+const std::vector<DiagnosisProblem>& diagnosis_problems();
+const DiagnosisProblem& find_problem(const std::string& name);  // throws for an unknown name
 
 }  // namespace dynfault::evaluate
