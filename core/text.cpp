@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <cstdio>
+#include <sstream>
 
 namespace dynfault {
 
@@ -8,6 +9,14 @@ std::string format_g17(double value) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", value);
   return buf;
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) names.push_back(item);
+  return names;
 }
 
 std::string joined(const std::vector<std::string>& items, const std::string& separator) {

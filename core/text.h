@@ -9,6 +9,10 @@ namespace dynfault {
 // printf's "%.17g": round-trips every double (result tables, dumps).
 std::string format_g17(double value);
 
+// The names of a comma-separated option ("cat4,,fam3" -> {"cat4", "fam3"}):
+// empty items are dropped.
+std::vector<std::string> split_names(const std::string& text);
+
 // "a, b, c" (or joined with `separator`), for messages and tables.
 std::string joined(const std::vector<std::string>& items, const std::string& separator = ", ");
 

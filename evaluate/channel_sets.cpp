@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/probe_catalogue.h"
+#include "core/text.h"
 
 namespace dynfault::evaluate {
 
@@ -25,12 +25,8 @@ ChannelSelection resolve_channels(const std::string& spec, const std::vector<std
   const std::set<std::string> present(corpus_channels.begin(), corpus_channels.end());
   const std::string where = "--channels " + spec;
   std::set<std::string> chosen;
-  std::stringstream in(spec);
-  std::string item;
-  bool any = false;
-  while (std::getline(in, item, ',')) {
-    if (item.empty()) continue;
-    any = true;
+  const std::vector<std::string> items = split_names(spec);
+  for (const std::string& item : items) {
     auto add_baseline = [&] {
       for (const auto& c : baseline_channels()) {
         if (!present.count(c)) throw Error(where, "the corpus has no '" + c + "' channel");
@@ -57,7 +53,7 @@ ChannelSelection resolve_channels(const std::string& spec, const std::vector<std
       chosen.insert(item);
     }
   }
-  if (!any || chosen.empty()) throw Error(where, "no channels selected");
+  if (items.empty() || chosen.empty()) throw Error(where, "no channels selected");
   ChannelSelection out;
   out.spec = spec;
   for (const auto& c : baseline_channels())

@@ -242,9 +242,9 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
   res.ranks = engine.size();
   const PartGate gate{o, corpus.path(), res};
   const RunTable table = load_runs(corpus, LabelSource::Every);
-  for (const char* c : {"train_loss", "val_loss", "train_acc", "val_acc"})
+  for (const std::string& c : baseline_channels())
     if (std::find(table.all_channels.begin(), table.all_channels.end(), c) == table.all_channels.end())
-      throw Error(corpus.path(), std::string("RQ2 needs the channel '") + c + "'");
+      throw Error(corpus.path(), "RQ2 needs the channel '" + c + "'");
   res.runs = table.runs.size();
   res.skipped_empty = table.skipped_empty;
   std::vector<std::string> all_programs;

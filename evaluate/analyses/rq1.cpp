@@ -1,6 +1,6 @@
 // `dynfault evaluate rq1`: within-program vs program-held-out diagnosis (rq1.h).
-#include <sstream>
 
+#include "core/text.h"
 #include "evaluate/analysis.h"
 #include "evaluate/rq1.h"
 
@@ -25,9 +25,7 @@ class Rq1Analysis : public Analysis {
     o.permutations = a.permutations;
     o.seed = parse_analysis_seed(a.seed);
     o.shuffle_within = !a.no_shuffle;
-    std::stringstream in(a.tasks);
-    for (std::string t; std::getline(in, t, ',');)
-      if (!t.empty()) o.tasks.push_back(t);
+    o.tasks = split_names(a.tasks);
     o.dump = a.dump;
     Rq1Output result = run_rq1(corpus, o, engine);
     AnalysisOutput out;

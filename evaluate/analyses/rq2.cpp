@@ -1,6 +1,6 @@
 // `dynfault evaluate rq2`: when instability happens and whether curvature detects it (rq2.h).
-#include <sstream>
 
+#include "core/text.h"
 #include "evaluate/analysis.h"
 #include "evaluate/rq2.h"
 
@@ -26,9 +26,7 @@ class Rq2Analysis : public Analysis {
     o.clusters = parse_int_list(a.clusters, "--clusters");
     o.triage_k = a.triage_k;
     o.restarts = a.restarts;
-    std::stringstream in(a.parts);
-    for (std::string p; std::getline(in, p, ',');)
-      if (!p.empty()) o.parts.push_back(p);
+    o.parts = split_names(a.parts);
     o.dump = a.dump;
     Rq2Output result = run_rq2(corpus, o, engine);
     AnalysisOutput out;
