@@ -13,6 +13,7 @@
 #include "collect/csv_import.h"
 #include "core/corpus.h"
 #include "evaluate/rq1.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 using namespace dynfault::evaluate;
@@ -21,8 +22,8 @@ namespace fs = std::filesystem;
 TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
   const fs::path sample = fs::path(DYNFAULT_SHARED_DIR) / "datasets" / "deep4ge-sample";
   if (!fs::exists(sample / "manifest.csv")) GTEST_SKIP() << "no " << sample << " (the shared data is not in a clone)";
-  const fs::path dir = fs::temp_directory_path() / ("dynfault-eval-deep4ge-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const dynfault_test::TempDir scratch;
+  const fs::path& dir = scratch.path();
   const std::string corpus_path = (dir / "deep4ge.h5").string();
   ASSERT_EQ(collect::import_csv_dir((sample / "traces").string(), (sample / "manifest.csv").string(), corpus_path), 180u);
   const CorpusReader corpus(corpus_path);
@@ -55,7 +56,6 @@ TEST(Deep4ge, Rq1TablesShowTheEvaluationStrategyGap) {
   EXPECT_LT(r.identity.back().accuracy.value, r.identity[2].accuracy.value);  // Table V: raw -> program_z at k=5
   std::printf("deep4ge silhouette by program %.3f, by label %.3f\n", r.separation.silhouette_program,
               r.separation.silhouette_label);
-  fs::remove_all(dir);
 }
 
 TEST(Deep4ge, PredictionsAreTheArgmaxOfTheDecisionFunction) {
@@ -66,8 +66,8 @@ TEST(Deep4ge, PredictionsAreTheArgmaxOfTheDecisionFunction) {
   // gave 0.279).
   const fs::path sample = fs::path(DYNFAULT_SHARED_DIR) / "datasets" / "deep4ge-sample";
   if (!fs::exists(sample / "manifest.csv")) GTEST_SKIP() << "no " << sample;
-  const fs::path dir = fs::temp_directory_path() / ("dynfault-eval-deep4ge-all-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const dynfault_test::TempDir scratch;
+  const fs::path& dir = scratch.path();
   const std::string corpus_path = (dir / "deep4ge.h5").string();
   collect::import_csv_dir((sample / "traces").string(), (sample / "manifest.csv").string(), corpus_path);
   const CorpusReader corpus(corpus_path);
@@ -100,5 +100,4 @@ TEST(Deep4ge, PredictionsAreTheArgmaxOfTheDecisionFunction) {
       EXPECT_EQ(cells[4], "1");    // predicted: Layer, the larger margin
     }
   EXPECT_TRUE(seen);
-  fs::remove_all(dir);
 }

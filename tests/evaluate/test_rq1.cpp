@@ -16,6 +16,7 @@
 #include "evaluate/output_dir.h"
 #include "evaluate/rq1.h"
 #include "synthetic_corpus.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 using namespace dynfault::evaluate;
@@ -23,10 +24,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// One scratch directory for the binary's files, removed at exit (tests/support/temp_dir.h).
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("dynfault-eval-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  static const dynfault_test::TempDir dir("evaluate");
+  return dir.path() / name;
 }
 
 std::string corpus_with(const std::string& name, const synthetic::SyntheticCorpusSpec& spec) {
@@ -284,7 +285,7 @@ TEST(OutputDir, ReplacesAtomicallyAndKeepsOldResultsOnFailure) {
 }
 
 TEST(Features, LabelSourceChoosesKilledOrEveryMutant) {
-  const auto path = (std::filesystem::temp_directory_path() / "dynfault_eval_label_source.h5").string();
+  const auto path = scratch("label_source.h5").string();
   {
     CorpusWriter writer(path);
     auto run = [](const std::string& id, const std::string& category) {
@@ -313,5 +314,4 @@ TEST(Features, LabelSourceChoosesKilledOrEveryMutant) {
   EXPECT_EQ(every.runs[1].label, "Layer");  // labelled by its operator's category although it survived
   EXPECT_EQ(every.skipped_unlabelled, 1u);  // the original
   EXPECT_THROW(parse_label_source("all"), Error);
-  std::filesystem::remove(path);
 }

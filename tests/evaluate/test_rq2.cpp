@@ -17,6 +17,7 @@
 #include "evaluate/rq2.h"
 #include "evaluate/separation.h"
 #include "synthetic_corpus.h"
+#include "tests/support/temp_dir.h"
 
 using namespace dynfault;
 using namespace dynfault::evaluate;
@@ -38,11 +39,6 @@ Eigen::MatrixXd matrix(const json& rows) {
   return m;
 }
 
-std::string scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("dynfault-rq2-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
-}
 
 Rq2Options quick() {
   Rq2Options o;
@@ -120,7 +116,8 @@ TEST(Golden, PrecisionRecallCurveMatchesSklearn) {
 
 TEST(Rq2, PlantedExplosionsSeparableCurvature) {
   synthetic::InstabilitySpec spec;
-  const std::string path = scratch("separable.h5");
+  const dynfault_test::TempDir dir;
+  const std::string path = dir / "separable.h5";
   const auto truth = synthetic::write_instability_corpus(path, spec);
   const CorpusReader corpus(path);
   Engine engine(false);
@@ -180,7 +177,8 @@ TEST(Rq2, PlantedExplosionsSeparableCurvature) {
 TEST(Rq2, CurvatureUnrelatedToInstabilityDoesNotTriage) {
   synthetic::InstabilitySpec spec;
   spec.separable = false;
-  const std::string path = scratch("noise.h5");
+  const dynfault_test::TempDir dir;
+  const std::string path = dir / "noise.h5";
   synthetic::write_instability_corpus(path, spec);
   const CorpusReader corpus(path);
   Engine engine(false);
@@ -192,7 +190,8 @@ TEST(Rq2, CurvatureUnrelatedToInstabilityDoesNotTriage) {
 TEST(Rq2, WithoutCurvatureTheCfPartsAreSkippedWithANote) {
   synthetic::InstabilitySpec spec;
   spec.curvature = false;
-  const std::string path = scratch("nocf.h5");
+  const dynfault_test::TempDir dir;
+  const std::string path = dir / "nocf.h5";
   synthetic::write_instability_corpus(path, spec);
   const CorpusReader corpus(path);
   Engine engine(false);
@@ -210,7 +209,8 @@ TEST(Rq2, WithoutCurvatureTheCfPartsAreSkippedWithANote) {
 TEST(Rq2, BadInputFailsWithOneClearLine) {
   synthetic::SyntheticCorpusSpec stable;  // no run explodes
   stable.extras = false;                  // (its extras hold a NaN val_loss: an explosion)
-  const std::string path = scratch("stable.h5");
+  const dynfault_test::TempDir dir;
+  const std::string path = dir / "stable.h5";
   synthetic::write_synthetic_corpus(path, stable);
   Engine engine(false);
   {
@@ -218,7 +218,7 @@ TEST(Rq2, BadInputFailsWithOneClearLine) {
     EXPECT_THROW(run_rq2(corpus, quick(), engine), CannotRun);
   }
   synthetic::InstabilitySpec spec;
-  const std::string ok = scratch("bad.h5");
+  const std::string ok = dir / "bad.h5";
   synthetic::write_instability_corpus(ok, spec);
   const CorpusReader corpus(ok);
   auto fails = [&](Rq2Options o, const std::string& needle) {
