@@ -11,20 +11,36 @@
 namespace dynfault::evaluate {
 namespace {
 
-double squared_distance(const Eigen::MatrixXd& X, Eigen::Index i, const Eigen::MatrixXd& C, Eigen::Index c) {
-  return (X.row(i) - C.row(c)).squaredNorm();
+// Lloyd iterates over points, so it works on row-major copies: each point and
+// centre is contiguous (a column-major row is strided, and assign() is most of
+// RQ2's time). Sums run in index order, as Eigen's strided squaredNorm did.
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+double squared_distance(const double* a, const double* b, Eigen::Index d) {
+  double s = 0;
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const double t = a[j] - b[j];
+    s += t * t;
+  }
+  return s;
+}
+
+double squared_distance(const RowMatrix& X, Eigen::Index i, const RowMatrix& C, Eigen::Index c) {
+  return squared_distance(X.row(i).data(), C.row(c).data(), X.cols());
 }
 
 // Labels from centres; `distance` gets each row's squared distance to its centre.
-void assign(const Eigen::MatrixXd& X, const Eigen::MatrixXd& C, std::vector<int>& labels, std::vector<double>& distance) {
+void assign(const RowMatrix& X, const RowMatrix& C, std::vector<int>& labels, std::vector<double>& distance) {
   labels.resize(X.rows());
   distance.resize(X.rows());
+  const Eigen::Index d = X.cols();
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    const double* x = X.row(i).data();
     int best = 0;
-    double best_d = squared_distance(X, i, C, 0);
+    double best_d = squared_distance(x, C.row(0).data(), d);
     for (Eigen::Index c = 1; c < C.rows(); ++c) {
-      const double d = squared_distance(X, i, C, c);
-      if (d < best_d) best_d = d, best = static_cast<int>(c);
+      const double d2 = squared_distance(x, C.row(c).data(), d);
+      if (d2 < best_d) best_d = d2, best = static_cast<int>(c);
     }
     labels[i] = best;
     distance[i] = best_d;
@@ -32,10 +48,10 @@ void assign(const Eigen::MatrixXd& X, const Eigen::MatrixXd& C, std::vector<int>
 }
 
 // Centres as the means of their points; emptied clusters take the farthest points.
-Eigen::MatrixXd update(const Eigen::MatrixXd& X, const std::vector<int>& labels, const std::vector<double>& distance,
-                       const Eigen::MatrixXd& old) {
+RowMatrix update(const RowMatrix& X, const std::vector<int>& labels, const std::vector<double>& distance,
+                 const RowMatrix& old) {
   const Eigen::Index K = old.rows();
-  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(K, X.cols());
+  RowMatrix sum = RowMatrix::Zero(K, X.cols());
   std::vector<double> count(K, 0.0);
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
     sum.row(labels[i]) += X.row(i);
@@ -56,7 +72,7 @@ Eigen::MatrixXd update(const Eigen::MatrixXd& X, const std::vector<int>& labels,
       count[empty[e]] = 1;
     }
   }
-  Eigen::MatrixXd C(K, X.cols());
+  RowMatrix C(K, X.cols());
   for (Eigen::Index c = 0; c < K; ++c) {
     if (count[c] > 0)
       C.row(c) = sum.row(c) / count[c];
@@ -87,7 +103,7 @@ class KMeans : public Clusterer {
 std::vector<int> nearest_centre(const Eigen::MatrixXd& X, const Eigen::MatrixXd& centres) {
   std::vector<int> labels;
   std::vector<double> distance;
-  assign(X, centres, labels, distance);
+  assign(X, centres, labels, distance);  // row-major copies
   return labels;
 }
 
@@ -96,16 +112,17 @@ Clustering kmeans_from(const Eigen::MatrixXd& X_in, const Eigen::MatrixXd& initi
     throw Error("k-means", "K=" + std::to_string(initial.rows()) + " needs between 1 and " +
                                std::to_string(X_in.rows()) + " clusters (the number of runs)");
   const Eigen::RowVectorXd mean = X_in.colwise().mean();
-  const Eigen::MatrixXd X = X_in.rowwise() - mean;
-  Eigen::MatrixXd C = initial.rowwise() - mean;
-  const double tol = mean_column_variance(X) * o.tol;
+  const Eigen::MatrixXd centred = X_in.rowwise() - mean;
+  const double tol = mean_column_variance(centred) * o.tol;
+  const RowMatrix X = centred;
+  RowMatrix C = initial.rowwise() - mean;
   std::vector<int> labels, previous(X.rows(), -1);
   std::vector<double> distance;
   bool strict = false;
   Clustering out;
   for (int it = 0; it < o.max_iter; ++it) {
     assign(X, C, labels, distance);
-    const Eigen::MatrixXd next = update(X, labels, distance, C);
+    const RowMatrix next = update(X, labels, distance, C);
     const double shift = (next - C).rowwise().squaredNorm().sum();
     C = next;
     out.iterations = it + 1;
@@ -124,7 +141,8 @@ Clustering kmeans_from(const Eigen::MatrixXd& X_in, const Eigen::MatrixXd& initi
   return out;
 }
 
-Eigen::MatrixXd kmeans_plusplus(const Eigen::MatrixXd& X, int K, uint64_t seed) {
+Eigen::MatrixXd kmeans_plusplus(const Eigen::MatrixXd& X_in, int K, uint64_t seed) {
+  const RowMatrix X = X_in;
   const Eigen::Index n = X.rows();
   if (K < 1 || K > n)
     throw Error("k-means", "K=" + std::to_string(K) + " needs between 1 and " + std::to_string(n) +
@@ -135,7 +153,7 @@ Eigen::MatrixXd kmeans_plusplus(const Eigen::MatrixXd& X, int K, uint64_t seed) 
   const Eigen::Index first = static_cast<Eigen::Index>(rng.below(static_cast<size_t>(n)));
   C.row(0) = X.row(first);
   std::vector<double> closest(n);
-  for (Eigen::Index i = 0; i < n; ++i) closest[i] = (X.row(i) - C.row(0)).squaredNorm();
+  for (Eigen::Index i = 0; i < n; ++i) closest[i] = squared_distance(X, i, X, first);
   double potential = std::accumulate(closest.begin(), closest.end(), 0.0);
   std::vector<double> cumulative(n), candidate_closest(n), best_closest(n);
   for (int c = 1; c < K; ++c) {
@@ -149,7 +167,7 @@ Eigen::MatrixXd kmeans_plusplus(const Eigen::MatrixXd& X, int K, uint64_t seed) 
       id = std::min<Eigen::Index>(id, n - 1);
       double pot = 0;
       for (Eigen::Index i = 0; i < n; ++i) {
-        candidate_closest[i] = std::min(closest[i], (X.row(i) - X.row(id)).squaredNorm());
+        candidate_closest[i] = std::min(closest[i], squared_distance(X, i, X, id));
         pot += candidate_closest[i];
       }
       if (best < 0 || pot < best_potential) {

@@ -1,6 +1,7 @@
 #include "evaluate/separation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -14,8 +15,12 @@ Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& A, const Eigen::MatrixX
   return D;
 }
 
-double silhouette_score(const Eigen::MatrixXd& X, const std::vector<int>& labels) {
+double silhouette_score(const Eigen::MatrixXd& X_in, const std::vector<int>& labels) {
+  // Row-major, so each point is contiguous in the O(n^2) loop; the sums run in
+  // the same index order as on the column-major input, so the bits are the same.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X = X_in;
   const Eigen::Index n = X.rows();
+  const Eigen::Index d = X.cols();
   std::map<int, int> code;
   for (int l : labels) code.emplace(l, 0);
   int next = 0;
@@ -31,7 +36,13 @@ double silhouette_score(const Eigen::MatrixXd& X, const std::vector<int>& labels
   std::vector<double> sum_to(k);
   for (Eigen::Index i = 0; i < n; ++i) {
     std::fill(sum_to.begin(), sum_to.end(), 0.0);
-    for (Eigen::Index j = 0; j < n; ++j) sum_to[lab[j]] += (X.row(i) - X.row(j)).norm();
+    const double* xi = X.row(i).data();
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double* xj = X.row(j).data();
+      double s2 = 0;
+      for (Eigen::Index c = 0; c < d; ++c) s2 += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+      sum_to[lab[j]] += std::sqrt(s2);
+    }
     const int own = lab[i];
     if (size[own] <= 1) continue;  // singleton cluster: s = 0
     const double a = sum_to[own] / (size[own] - 1);
