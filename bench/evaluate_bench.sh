@@ -19,17 +19,31 @@ if [ -z "$corpus" ]; then
 fi
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+# timed NAME CMD...: runs CMD (its stderr to $work/NAME.err, shown if it fails) and sets
+# NAME_wall and NAME_cpu (user + system seconds, children included). CPU time is the fair
+# ratio on a shared machine: wall time also counts the other processes' turns.
+timed() {
+  local name=$1 TIMEFORMAT='%R %U %S' rc=0
+  shift
+  { time "$@" 2>"$work/$name.err" || rc=$?; } 2>"$work/$name.time"
+  if [ "$rc" != 0 ]; then cat "$work/$name.err" >&2; return "$rc"; fi
+  read -r w u s < <(tail -n 1 "$work/$name.time")
+  printf -v "${name}_wall" '%s' "$w"
+  printf -v "${name}_cpu" '%s' "$(calc "$u + $s")"
+}
+ratios() {  # ratios LABEL OURS THEIRS TARGET: the side-by-side line, wall and CPU
+  local a=$2 b=$3 aw bw ac bc
+  aw=${a}_wall bw=${b}_wall ac=${a}_cpu bc=${b}_cpu
+  printf '%s: dynfault %.2f s wall / %.2f s CPU, scikit-learn %.2f s wall / %.2f s CPU: %.1fx faster by wall, %.1fx by CPU (target >= %s)\n' \
+    "$1" "${!aw}" "${!ac}" "${!bw}" "${!bc}" "$(calc "${!bw} / ${!aw}")" "$(calc "${!bc} / ${!ac}")" "$4"
+}
 cores=$(nproc --all)
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 echo "== RQ1 on $corpus (defaults: k 1,3,5,10,20,50; 1000 bootstrap replicates; 25 permutations)"
-t0=$(now)
-"$dynfault" evaluate rq1 "$corpus" --out "$work/dynfault" --quiet
-t1=$(now)
-/usr/bin/python3 "$root/bench/evaluate_sklearn.py" "$corpus" --out "$work" 
-t2=$(now)
-dyn=$(calc "$t1 - $t0"); py=$(calc "$t2 - $t1")
-printf 'dynfault %.2f s, scikit-learn %.2f s: dynfault is %.1fx faster (target >= 10x)\n' "$dyn" "$py" "$(calc "$py / $dyn")"
+timed rq1_dyn "$dynfault" evaluate rq1 "$corpus" --out "$work/dynfault" --quiet
+timed rq1_py /usr/bin/python3 "$root/bench/evaluate_sklearn.py" "$corpus" --out "$work"
+ratios rq1 rq1_dyn rq1_py 10x
 /usr/bin/python3 "$root/bench/evaluate_sklearn.py" --compare "$work" "$work/dynfault"
 
 echo "== strong scaling, same corpus, 10000 replicates, 200 permutations"
@@ -55,13 +69,9 @@ if [ -x "$make_corpus" ]; then
   echo "== RQ2 on $work/unstable.h5 ($("$dynfault" collect --summary "$work/unstable.h5" --json 2>/dev/null | \
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("runs", "?"))' 2>/dev/null || echo '?') runs)"
   rq2=(evaluate rq2 "$work/unstable.h5" --k 1,3,5 --quiet)
-  t0=$(now)
-  "$dynfault" "${rq2[@]}" --bootstrap 0 --out "$work/rq2-dyn" --dump "$work/rq2-dump"
-  t1=$(now)
-  /usr/bin/python3 "$root/bench/rq2_sklearn.py" "$work/unstable.h5" "$work/rq2-dump" --out "$work" --k 1,3,5
-  t2=$(now)
-  dyn=$(calc "$t1 - $t0"); py=$(calc "$t2 - $t1")
-  printf 'rq2: dynfault %.2f s, scikit-learn %.2f s: dynfault is %.1fx faster (target >= 20x)\n' "$dyn" "$py" "$(calc "$py / $dyn")"
+  timed rq2_dyn "$dynfault" "${rq2[@]}" --bootstrap 0 --out "$work/rq2-dyn" --dump "$work/rq2-dump"
+  timed rq2_py /usr/bin/python3 "$root/bench/rq2_sklearn.py" "$work/unstable.h5" "$work/rq2-dump" --out "$work" --k 1,3,5
+  ratios rq2 rq2_dyn rq2_py 20x
   /usr/bin/python3 "$root/bench/rq2_sklearn.py" --compare "$work" "$work/rq2-dyn" || true
   t0=$(now)
   mpirun --allow-run-as-root -np 1 "$dynfault" "${rq2[@]}" --out "$work/rq2-np1"

@@ -5,8 +5,12 @@
 #include <cstddef>
 #include <cstdio>
 
+#include <sstream>
+
+#include "core/csv.h"
 #include "core/error.h"
 #include "core/seed.h"
+#include "core/text.h"
 #include "evaluate/bootstrap.h"
 #include "evaluate/classifier.h"
 #include "core/mpi.h"
@@ -107,6 +111,26 @@ std::vector<OutOfFold> Engine::cross_validate(const std::vector<Evaluation>& eva
     }
   }
   return oof;
+}
+
+void dump_bootstrap_group(std::map<std::string, std::string>& files, const std::string& prefix,
+                          const BootstrapResult& boot, size_t group, const BootstrapGroup& g,
+                          const std::vector<ScoredSet>& scored, const std::vector<std::string>& evaluation_names,
+                          const std::vector<std::string>& program_names) {
+  std::ostringstream f, d;
+  f << "replicate,redraws,evaluation,metric,value\n";
+  d << "replicate,draw,program\n";
+  const std::vector<int>& redraws = boot.redraws.at(group);
+  for (size_t b = 0; b < redraws.size(); ++b) {
+    for (size_t s : g.members)
+      for (size_t m = 0; m < scored[s].metrics->size(); ++m)
+        f << b << "," << redraws[b] << "," << csv_field(evaluation_names[s]) << "," << (*scored[s].metrics)[m]->name()
+          << "," << format_g17(boot.values[s][m][b]) << "\n";
+    const std::vector<int>& drawn = boot.draws.at(group).at(b);
+    for (size_t i = 0; i < drawn.size(); ++i) d << b << "," << i << "," << csv_field(program_names[drawn[i]]) << "\n";
+  }
+  files[prefix + "_replicates.csv"] = f.str();
+  files[prefix + "_draws.csv"] = d.str();
 }
 
 BootstrapResult Engine::cluster_bootstrap(const std::vector<BootstrapGroup>& groups, const std::vector<ScoredSet>& scored,

@@ -8,6 +8,7 @@
 // bootstrap draws. The engine owns the only MPI communicator of the process.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,15 @@ struct BootstrapResult {
   std::vector<std::vector<int>> redraws;                 // group -> replicate
   std::vector<std::vector<std::vector<int>>> draws;      // group -> replicate -> programs drawn (keep_draws)
 };
+
+// The --dump files of bootstrap group `group` (cluster_bootstrap with keep_draws):
+// <prefix>_replicates.csv (replicate, redraws, evaluation, metric, value) and
+// <prefix>_draws.csv (replicate, draw, program). evaluation_names and
+// program_names are indexed as the scored sets and the group's program codes.
+void dump_bootstrap_group(std::map<std::string, std::string>& files, const std::string& prefix,
+                          const BootstrapResult& boot, size_t group, const BootstrapGroup& g,
+                          const std::vector<ScoredSet>& scored, const std::vector<std::string>& evaluation_names,
+                          const std::vector<std::string>& program_names);
 
 class Engine {
  public:

@@ -525,21 +525,13 @@ std::map<std::string, std::string> dump(const Inputs& in, const Plan& plan, cons
     }
     files[(sp.variant == Variant::Permuted ? "permutations/" : "predictions/") + ev.name + ".csv"] = f.str();
   }
-  for (size_t t = 0; t < in.tasks.size(); ++t) {
-    const std::string& task = in.tasks[t].def->name;
-    std::ostringstream f, d;
-    f << "replicate,redraws,evaluation,metric,value\n";
-    d << "replicate,draw,program\n";
-    for (size_t b = 0; b < static_cast<size_t>(o.bootstrap); ++b) {
-      for (size_t s : groups[t].members)
-        for (size_t m = 0; m < sc.sets[s].metrics->size(); ++m)
-          f << b << "," << boot.redraws[t][b] << "," << plan.evaluations[s].name << "," << (*sc.sets[s].metrics)[m]->name()
-            << "," << format_g17(boot.values[s][m][b]) << "\n";
-      for (size_t i = 0; i < boot.draws[t][b].size(); ++i)
-        d << b << "," << i << "," << csv_field(in.tasks[t].programs.names[boot.draws[t][b][i]]) << "\n";
-    }
-    files["bootstrap/" + task + "_replicates.csv"] = f.str();
-    files["bootstrap/" + task + "_draws.csv"] = d.str();
+  std::vector<std::string> evaluation_names;
+  for (const Evaluation& ev : plan.evaluations) evaluation_names.push_back(ev.name);
+  for (size_t t = 0; t < groups.size(); ++t) {
+    const bool identity = t == in.tasks.size();  // bootstrap_groups() appends the identity group last
+    dump_bootstrap_group(files, "bootstrap/" + (identity ? std::string("program_identity") : in.tasks[t].def->name), boot,
+                         t, groups[t], sc.sets, evaluation_names,
+                         identity ? in.identity.names : in.tasks[t].programs.names);
   }
   std::ostringstream f;
   f << "run_id,program,label";

@@ -406,8 +406,13 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
                         pop_program_names.begin()]
           .push_back(static_cast<int>(i));
     for (size_t i = 0; i < evaluations.size(); ++i) g.members.push_back(i);
-    const BootstrapResult boot = engine.cluster_bootstrap({g}, sets, o.bootstrap, o.seed, false);
+    const BootstrapResult boot = engine.cluster_bootstrap({g}, sets, o.bootstrap, o.seed, o.dump);
     for (int r : boot.redraws[0]) res.bootstrap_redraws += r;
+    if (o.dump) {
+      std::vector<std::string> names;
+      for (const Evaluation& e : evaluations) names.push_back(e.name);
+      dump_bootstrap_group(out.dump, "bootstrap/instability", boot, 0, g, sets, names, pop_program_names);
+    }
     for (size_t i = 0; i < evaluations.size(); ++i)
       for (size_t m = 0; m < detection.size(); ++m) {
         Cell c{detection[m]->eval(*scored[i]), kNaN, kNaN};
@@ -608,13 +613,31 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
       const Clustering c = cluster_best_of(*kmeans, Zt, o.triage_k, o.restarts, o.seed, "rq2/triage/" + programs[u]);
       const int term = terminate_cluster(c.centres);
       const std::vector<int> assigned = nearest_centre(standardise(raw_train, take_rows(geo.raw, test)), c.centres);
-      UnitResult r(4, 0.0);  // tp, fp, fn, tn
+      // tp, fp, fn, tn, the terminate cluster, then the cluster of every held-out run (for --dump)
+      UnitResult r(5 + test.size(), 0.0);
+      r[4] = term;
       for (size_t j = 0; j < test.size(); ++j) {
         const bool flagged = assigned[j] == term, unstable = geo.unstable[test[j]] == 1;
         r[flagged ? (unstable ? 0 : 1) : (unstable ? 2 : 3)] += 1;
+        r[5 + j] = assigned[j];
       }
       return r;
     });
+    if (o.dump) {  // every held-out run's LOPO assignment, in program then run order
+      std::ostringstream f;
+      f << "run_id,program,cluster,terminate_cluster,flagged,unstable\n";
+      for (size_t u = 0; u < programs.size(); ++u) {
+        size_t j = 0;
+        const int term = static_cast<int>(lopo[u][4]);
+        for (size_t i = 0; i < n_geo; ++i)
+          if (geo.programs[i] == programs[u]) {
+            const int cluster = static_cast<int>(lopo[u][5 + j++]);
+            f << csv_field(table.runs[geo.rows[i]].run_id) << "," << csv_field(programs[u]) << "," << cluster << ","
+              << term << "," << (cluster == term) << "," << geo.unstable[i] << "\n";
+          }
+      }
+      out.dump["triage/lopo_assignments.csv"] = f.str();
+    }
     if (o.dump)  // every LOPO restart's initial centres, recomputed (cheap) for a scikit-learn replay
       for (size_t u = 0; u < programs.size(); ++u) {
         std::vector<int> train;
