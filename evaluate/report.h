@@ -1,7 +1,7 @@
 #pragma once
 // Result cells (a value with its CI) and their formatting, shared by the
 // analyses' renderers: CSV cells "%.17g" (empty when undefined), JSON null for
-// NaN, three decimals in Markdown.
+// NaN, three decimals (or four significant digits) in Markdown.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -21,6 +21,13 @@ inline std::string num3(double v) {
   if (std::isnan(v)) return "n/a";
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+// Four significant digits, for Markdown cells whose scale spans decades (curvature).
+inline std::string sig4(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
 }
 inline std::string ci3(const Cell& c) {

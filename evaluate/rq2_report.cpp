@@ -243,7 +243,7 @@ std::map<std::string, std::string> render_rq2(const Rq2Results& r) {
   md << "# RQ2: instability and curvature\n\n";
   md << "Corpus `" << r.corpus << "`: " << r.runs << " runs with at least one epoch (" << r.skipped_empty
      << " zero-epoch runs not evaluated), " << r.programs << " programs; " << r.cf_runs << " runs from " << r.cf_programs
-     << " programs have the curvature channels. Instability: loss > " << num(o.thresholds[0])
+     << " programs have the curvature channels. Instability: loss > " << sig4(o.thresholds[0])
      << " or non-finite at any logged epoch.\n\n## Parts\n\n| part | status |\n|---|---|\n";
   for (const auto& p : rq2_parts()) {
     const auto it = r.notes.find(p);
@@ -253,7 +253,7 @@ std::map<std::string, std::string> render_rq2(const Rq2Results& r) {
   if (ran("fig5a")) {
     md << "\n## Fig. 5a: first explosion\n\n| threshold | flagged | at epoch 0 | by epoch 1 | non-finite |\n|---|---|---|---|---|\n";
     for (const auto& t : r.thresholds)
-      md << "| " << num(t.threshold) << " | " << t.unstable << " (" << num3(share(t.unstable, t.runs)) << ") | "
+      md << "| " << sig4(t.threshold) << " | " << t.unstable << " (" << num3(share(t.unstable, t.runs)) << ") | "
          << num3(share(t.at_epoch0, t.unstable)) << " | " << num3(share(t.by_epoch1, t.unstable)) << " | " << t.non_finite
          << " |\n";
   }
@@ -272,7 +272,7 @@ std::map<std::string, std::string> render_rq2(const Rq2Results& r) {
     md << "\n| cluster | runs | programs | median mean HVP | median grad std | unstable | mismatch |\n|---:|---:|---:|---|---|---|---|\n";
     for (const auto& p : r.phenotypes)
       md << "| " << p.cluster << (p.terminate ? " (terminate)" : "") << " | " << p.runs << " | " << p.programs << " | "
-         << num(p.median_mean_hvp) << " | " << num(p.median_grad_std) << " | " << num3(p.instability_rate) << " | "
+         << sig4(p.median_mean_hvp) << " | " << sig4(p.median_grad_std) << " | " << num3(p.instability_rate) << " | "
          << num3(p.mismatch_prevalence) << " |\n";
   }
   if (ran("triage")) {
