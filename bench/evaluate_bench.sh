@@ -5,6 +5,7 @@
 # (target >= 1.8x). Corpus: the Deep4ge sample (../shared) imported with `dynfault collect
 # import-csv`, or CORPUS.h5 if given.
 # Usage: bench/evaluate_bench.sh DYNFAULT [CORPUS.h5 [MAKE_SYNTHETIC_CORPUS]]   (or: cmake --build BUILD --target bench_evaluate)
+# Env: BENCH_PARTS (default rq1,scaling,rq2): which of the three comparisons to run.
 set -euo pipefail
 dynfault=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,36 +39,41 @@ ratios() {  # ratios LABEL OURS THEIRS TARGET: the side-by-side line, wall and C
     "$1" "${!aw}" "${!ac}" "${!bw}" "${!bc}" "$(calc "${!bw} / ${!aw}")" "$(calc "${!bc} / ${!ac}")" "$4"
 }
 cores=$(nproc --all)
+parts=",${BENCH_PARTS:-rq1,scaling,rq2},"
+wanted() { [[ $parts == *",$1,"* ]]; }
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
-echo "== RQ1 on $corpus (defaults: k 1,3,5,10,20,50; 1000 bootstrap replicates; 25 permutations)"
-timed rq1_dyn "$dynfault" evaluate rq1 "$corpus" --out "$work/dynfault" --quiet
-timed rq1_py /usr/bin/python3 "$root/bench/evaluate_sklearn.py" "$corpus" --out "$work"
-ratios rq1 rq1_dyn rq1_py 10x
-/usr/bin/python3 "$root/bench/evaluate_sklearn.py" --compare "$work" "$work/dynfault"
-
-echo "== strong scaling, same corpus, 10000 replicates, 200 permutations"
-args=(evaluate rq1 "$corpus" --bootstrap 10000 --permutations 200)
-inner() { sed -n 's/.* rank(s), \([0-9.]*\) s;.*/\1/p' "$1"; }
-t0=$(now)
-mpirun --allow-run-as-root -np 1 "$dynfault" "${args[@]}" --out "$work/np1" 2>"$work/np1.log"
-t1=$(now)
-mpirun --allow-run-as-root -np 2 "$dynfault" "${args[@]}" --out "$work/np2" 2>"$work/np2.log"
-t2=$(now)
-one=$(calc "$t1 - $t0"); two=$(calc "$t2 - $t1")
-i1=$(inner "$work/np1.log"); i2=$(inner "$work/np2.log")
-printf 'mpirun -np 1 %.2f s, -np 2 %.2f s: speed-up %.2fx with launch (in-process %.2f s vs %.2f s: %.2fx); target >= 1.8x; %s cores, shared\n' \
-  "$one" "$two" "$(calc "$one / $two")" "$i1" "$i2" "$(calc "$i1 / $i2")" "$cores"
-diff -r "$work/np1" "$work/np2" >/dev/null && echo "np1 and np2 results identical"
+if wanted rq1; then
+  echo "== RQ1 on $corpus (defaults: k 1,3,5,10,20,50; 1000 bootstrap replicates; 25 permutations)"
+  timed rq1_dyn "$dynfault" evaluate rq1 "$corpus" --out "$work/dynfault" --quiet
+  timed rq1_py /usr/bin/python3 "$root/bench/evaluate_sklearn.py" "$corpus" --out "$work"
+  ratios rq1 rq1_dyn rq1_py 10x
+  /usr/bin/python3 "$root/bench/evaluate_sklearn.py" --compare "$work" "$work/dynfault"
+fi
+if wanted scaling; then
+  echo "== strong scaling, same corpus, 10000 replicates, 200 permutations"
+  args=(evaluate rq1 "$corpus" --bootstrap 10000 --permutations 200)
+  inner() { sed -n 's/.* rank(s), \([0-9.]*\) s;.*/\1/p' "$1"; }
+  t0=$(now)
+  mpirun --allow-run-as-root -np 1 "$dynfault" "${args[@]}" --out "$work/np1" 2>"$work/np1.log"
+  t1=$(now)
+  mpirun --allow-run-as-root -np 2 "$dynfault" "${args[@]}" --out "$work/np2" 2>"$work/np2.log"
+  t2=$(now)
+  one=$(calc "$t1 - $t0"); two=$(calc "$t2 - $t1")
+  i1=$(inner "$work/np1.log"); i2=$(inner "$work/np2.log")
+  printf 'mpirun -np 1 %.2f s, -np 2 %.2f s: speed-up %.2fx with launch (in-process %.2f s vs %.2f s: %.2fx); target >= 1.8x; %s cores, shared\n' \
+    "$one" "$two" "$(calc "$one / $two")" "$i1" "$i2" "$(calc "$i1 / $i2")" "$cores"
+  diff -r "$work/np1" "$work/np2" >/dev/null && echo "np1 and np2 results identical"
+fi
 
 # RQ2 on a synthetic corpus with planted explosions and curvature (the Deep4ge sample has no
 # curvature channels): dynfault vs bench/rq2_sklearn.py (point estimates only on both sides:
 # --bootstrap 0), the equal-numbers check from dynfault's dumped k-means centres, then 1 -> 2 ranks.
 make_corpus=${3:-$(dirname "$dynfault")/../tests/evaluate/evaluate_synthetic_corpus}
-if [ -x "$make_corpus" ]; then
+if wanted rq2 && [ -x "$make_corpus" ]; then
   "$make_corpus" --instability "$work/unstable.h5" ${RQ2_PROGRAMS:-40} ${RQ2_RUNS:-60}
   echo "== RQ2 on $work/unstable.h5 ($("$dynfault" collect --summary "$work/unstable.h5" --json 2>/dev/null | \
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("runs", "?"))' 2>/dev/null || echo '?') runs)"
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("trace_files", "?"))' 2>/dev/null || echo '?') runs)"
   rq2=(evaluate rq2 "$work/unstable.h5" --k 1,3,5 --quiet)
   timed rq2_dyn "$dynfault" "${rq2[@]}" --bootstrap 0 --out "$work/rq2-dyn" --dump "$work/rq2-dump"
   timed rq2_py /usr/bin/python3 "$root/bench/rq2_sklearn.py" "$work/unstable.h5" "$work/rq2-dump" --out "$work" --k 1,3,5

@@ -212,8 +212,10 @@ def compare(py_dir, dyn_dir):
             ci_diff = max(ci_diff, abs(row[scheme][1] - d[scheme]["ci_low"]), abs(row[scheme][2] - d[scheme]["ci_high"]))
             n += 1
     ident = json.load(open(f"{dyn_dir}/fig3a_program_identity.json"))["rows"]
+    point = lambda cell: cell["value"] if isinstance(cell, dict) else cell  # dynfault: {value, ci_low, ci_high}
     for a, b in zip(py["identity"], ident):
-        point_diff = max(point_diff, abs(a["accuracy"] - b["accuracy"]), abs(a["balanced_accuracy"] - b["balanced_accuracy"]))
+        point_diff = max(point_diff, abs(a["accuracy"] - point(b["accuracy"])),
+                         abs(a["balanced_accuracy"] - point(b["balanced_accuracy"])))
         n += 2
     sep = json.load(open(f"{dyn_dir}/separation.json"))
     mmd = json.load(open(f"{dyn_dir}/fig4_mmd.json"))

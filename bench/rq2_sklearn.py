@@ -38,7 +38,8 @@ from evaluate_sklearn import features  # noqa: E402  (the same window features a
 
 warnings.filterwarnings("ignore")
 BASELINE = ["train_loss", "train_acc", "val_loss", "val_acc"]
-MEAN_HVP, HVP_STD, GRAD_STD, LAYER_HVP = "cf_hvp_mean", "cf_hvp_std", "cf_grad_std", "hvp_norm"
+# evaluate/curvature.h: the paper's muHVP and sigmaHVP are the CF probe's cross-layer mean and std.
+MEAN_HVP, HVP_STD, GRAD_STD, LAYER_HVP = "cf_hvp_layer_mean", "cf_hvp_layer_std", "cf_grad_std", "hvp_norm"
 VARIANTS = {"baseline": BASELINE, "baseline_no_loss": ["train_acc", "val_acc"],
             "cf": BASELINE + [MEAN_HVP, HVP_STD], "cf_no_loss": ["train_acc", "val_acc", MEAN_HVP, HVP_STD]}
 
@@ -91,15 +92,16 @@ def geometry(runs):
             continue
         hs, gs = column(r, HVP_STD), column(r, GRAD_STD)
         f = [lg(m), lg(hs[0]) if hs is not None else np.nan, lg(gs[0]) if gs is not None else np.nan]
-        if any_layers:
-            logs = lg(r["layers"][0]) if "layers" in r else np.array([])
-            logs = logs[~np.isnan(logs)]
-            if len(logs):
+        if any_layers:  # core/hvp_profile.h recomputed here from the per-layer series itself
+            if "layers" in r and len(r["layers"][0]):
+                v = np.asarray(r["layers"][0], dtype=float)
+                depth = np.arange(len(v)) / (len(v) - 1) if len(v) > 1 else np.zeros(len(v))
+                ok = np.isfinite(v) & (v > 0)
                 slope = np.nan
-                if len(logs) > 1:
-                    x = np.arange(len(logs)) / (len(logs) - 1) - 0.5
-                    slope = (x * (logs - logs.mean())).sum() / (x * x).sum()
-                f += [np.percentile(logs, 50), logs.max(), logs.min(), slope]
+                if ok.sum() >= 2:
+                    x, y = depth[ok], np.log10(v[ok])
+                    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+                f += [lg(np.median(v)), lg(v.max()), lg(v.min()), slope]
             else:
                 f += [np.nan] * 4
         rows.append(i)

@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* kBatchDir = "batches";
 constexpr char kMagic[] = "DYNFAULT-BATCH\n";  // 15 characters
-constexpr uint8_t kBatchVersion = 1;
+constexpr uint8_t kBatchVersion = 2;  // = Trace::kSchemaVersion of the traces it holds
+static_assert(kBatchVersion == Trace::kSchemaVersion, "a new trace schema needs a new batch version");
 constexpr char kTrailer[] = "END!";
 
 // "batch-000123.dfb" -> 123; -1 for other names.
@@ -165,13 +166,15 @@ void write_batch_file(const std::string& path, const std::vector<Trace>& traces)
   write_file_atomically(path, data);
 }
 
-std::map<std::string, Trace> read_batch_file(const std::string& path) {
+std::map<std::string, Trace> read_batch_file(const std::string& path, int64_t* trace_schema) {
   const std::string data = read_text_file(path);
   const size_t header = sizeof(kMagic) - 1 + 1, trailer = 4 + 8 + 8;
   if (data.size() < header + trailer || data.compare(0, sizeof(kMagic) - 1, kMagic) != 0)
     throw Error(path, "not a dynfault campaign batch file");
-  if (static_cast<uint8_t>(data[sizeof(kMagic) - 1]) > kBatchVersion)
-    throw Error(path, "batch file version is newer than this dynfault");
+  const uint8_t version = static_cast<uint8_t>(data[sizeof(kMagic) - 1]);
+  if (version > kBatchVersion) throw Error(path, "batch file version is newer than this dynfault");
+  if (version < 1) throw Error(path, "batch file version 0 is not valid");
+  if (trace_schema) *trace_schema = version;
   const size_t body_end = data.size() - trailer;
   if (data.compare(body_end, 4, kTrailer) != 0) throw Error(path, "batch file is truncated (no trailer)");
   const uint64_t count = get_u64(data, body_end + 4), hash = get_u64(data, body_end + 12);
@@ -235,11 +238,12 @@ void for_each_journaled_trace(const std::string& campaign_dir, const TraceVisito
   for (const auto& [batch, records] : by_batch) {
     const std::string path = campaign_dir + "/" + kBatchDir + "/" + batch;
     if (!fs::exists(path)) throw Error(path, "batch file named by the journal is missing");
-    std::map<std::string, Trace> traces = read_batch_file(path);
+    int64_t schema = 0;
+    std::map<std::string, Trace> traces = read_batch_file(path, &schema);
     for (const DoneRecord* r : records) {
       const auto found = traces.find(r->task_id);
       if (found == traces.end()) throw Error(path, "has no trace of task '" + r->task_id + "' (the journal says it has)");
-      const Trace& trace = found->second;
+      Trace& trace = found->second;
       const uint64_t sum = trace_checksum(trace);
       if (sum != r->checksum) {
         char buf[128];
@@ -247,6 +251,7 @@ void for_each_journaled_trace(const std::string& campaign_dir, const TraceVisito
                       static_cast<unsigned long long>(sum), static_cast<unsigned long long>(r->checksum));
         throw Error(path, "task '" + r->task_id + "': " + buf);
       }
+      upgrade_trace(trace, schema, path);
       RunVerdict verdict;
       if (!trace.mutant_id.empty()) {
         const auto v = verdicts.find({trace.program, trace.mutant_id});

@@ -17,7 +17,7 @@
 // NaN payloads survive): ~20 us per trace, portable across machines.
 //
 // Batch file layout (all integers little-endian):
-//   "DYNFAULT-BATCH\n" (15 bytes) + u8 version (1)
+//   "DYNFAULT-BATCH\n" (15 bytes) + u8 version (2; batch version N holds traces of schema N)
 //   per trace: u64 length, then that many bytes of CBOR
 //   trailer: "END!" + u64 trace count + u64 FNV-1a 64 of every byte before the trailer
 #include <cstdint>
@@ -38,9 +38,11 @@ Trace decode_trace(const std::string& bytes, const std::string& where);
 
 // Writes a batch file atomically.
 void write_batch_file(const std::string& path, const std::vector<Trace>& traces);
-// Reads a batch file: run id -> trace. Throws dynfault::Error naming the file
-// when it is truncated, corrupt (checksum) or not a batch file.
-std::map<std::string, Trace> read_batch_file(const std::string& path);
+// Reads a batch file: run id -> trace, as written (not upgraded, so their
+// checksums are the journal's); `trace_schema` gets their schema version, for
+// upgrade_trace. Throws dynfault::Error naming the file when it is truncated,
+// corrupt (checksum) or not a batch file.
+std::map<std::string, Trace> read_batch_file(const std::string& path, int64_t* trace_schema = nullptr);
 
 class BatchStore {
  public:
@@ -59,7 +61,8 @@ class BatchStore {
 
 // Every journaled trace of a campaign directory, validated: each done record's
 // batch file must exist and hold the task's trace, and the trace's checksum
-// must equal the journal's. The verdict comes from the journal (mutant runs
+// must equal the journal's; traces of an older schema are then upgraded
+// (core/trace.h upgrade_trace). The verdict comes from the journal (mutant runs
 // with a decided kill test; originals and undecided mutants get killed = -1).
 // Throws dynfault::Error naming the campaign, batch and task on any mismatch.
 using TraceVisitor = std::function<void(const Trace& trace, const RunVerdict& verdict)>;

@@ -6,7 +6,8 @@
 namespace dynfault {
 namespace {
 constexpr const char* kCorpusKind = "dynfault-corpus";
-constexpr int64_t kCorpusSchemaVersion = 1;
+// 2: traces of schema 2 (version-1 corpora still read: their traces upgrade on read).
+constexpr int64_t kCorpusSchemaVersion = 2;
 }  // namespace
 
 RunIndexRow index_row(const Trace& t, const RunVerdict& v) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/hvp_profile.h"
 
 namespace dynfault {
 
@@ -168,6 +169,65 @@ uint64_t trace_checksum(const Trace& t) {
     for (double v : s.values) h.f64(v);
   }
   return h.value();
+}
+
+}  // namespace dynfault
+
+namespace dynfault {
+
+void check_trace_schema(int64_t version, const std::string& where) {
+  if (version > Trace::kSchemaVersion)
+    throw Error(where, "trace schema version " + std::to_string(version) + " is newer than this dynfault (" +
+                           std::to_string(Trace::kSchemaVersion) + ")");
+  if (version < 1) throw Error(where, "trace schema version " + std::to_string(version) + " is not valid");
+}
+
+void upgrade_trace(Trace& t, int64_t from_version, const std::string& where) {
+  check_trace_schema(from_version, where);
+  if (from_version >= 2) return;
+  const std::map<std::string, std::string> renamed = {{"cf_hvp_mean", "cf_hvp_norm"}, {"cf_hvp_std", "cf_hvp_norm_spread"}};
+  for (auto& name : t.channel_names) {
+    const auto it = renamed.find(name);
+    if (it != renamed.end()) name = it->second;
+  }
+  for (const auto& [from, to] : renamed) {
+    const auto it = t.at_init.find(from);
+    if (it == t.at_init.end()) continue;
+    const double v = it->second;
+    t.at_init.erase(it);
+    t.at_init[to] = v;
+  }
+  const LayerSeries* hvp = nullptr;
+  for (const auto& s : t.layer_series)
+    if (s.name == "hvp_norm") hvp = &s;
+  const auto& profile = hvp_layer_profile_channels();
+  if (!hvp || t.has_channel(profile.front())) return;
+  const size_t L = hvp->layers.size(), E = t.epochs(), C = t.channel_names.size();
+  // After cf_grad_std, where the CF probe puts them; at the end if it is absent.
+  size_t at = C;
+  if (const auto g = t.channel_index("cf_grad_std")) at = *g + 1;
+  std::vector<double> values;
+  values.reserve(E * (C + profile.size()));
+  for (size_t e = 0; e < E; ++e) {
+    const std::vector<double> layer(hvp->values.begin() + e * L, hvp->values.begin() + (e + 1) * L);
+    const std::vector<double> p = values_of(hvp_layer_profile(layer));
+    values.insert(values.end(), t.values.begin() + e * C, t.values.begin() + e * C + at);
+    values.insert(values.end(), p.begin(), p.end());
+    values.insert(values.end(), t.values.begin() + e * C + at, t.values.begin() + (e + 1) * C);
+  }
+  t.values = std::move(values);
+  t.channel_names.insert(t.channel_names.begin() + at, profile.begin(), profile.end());
+  std::vector<std::string> units(profile.size(), "loss/param^2");
+  units.back() = "log10/depth";
+  t.channel_units.insert(t.channel_units.begin() + at, units.begin(), units.end());
+  std::vector<double> init;
+  for (const auto& layer : hvp->layers) {
+    const auto it = t.at_init.find("hvp_norm/" + layer);
+    if (it == t.at_init.end()) return;  // no at_init probe values: nothing to derive
+    init.push_back(it->second);
+  }
+  const std::vector<double> p = values_of(hvp_layer_profile(init));
+  for (size_t i = 0; i < profile.size(); ++i) t.at_init[profile[i]] = p[i];
 }
 
 }  // namespace dynfault

@@ -33,7 +33,8 @@ struct LayerSeries {
 };
 
 struct Trace {
-  static constexpr int64_t kSchemaVersion = 1;
+  // 2: CF channels with the paper's meaning (docs/trace-format.md, "Schema versions").
+  static constexpr int64_t kSchemaVersion = 2;
 
   // Identity: reproducible from (program, mutant, repeat, seed).
   std::string run_id;          // unique within a corpus
@@ -87,5 +88,15 @@ struct Trace {
 // checksums on every machine. The campaign journal records it per finished
 // task; collect validates shards against it.
 uint64_t trace_checksum(const Trace& trace);
+
+// Brings a trace read from schema `from_version` to Trace::kSchemaVersion, in
+// place. Readers call it after any checksum check (checksums are of the trace
+// as it was written). 1 -> 2: cf_hvp_mean and cf_hvp_std become cf_hvp_norm and
+// cf_hvp_norm_spread (channels and at_init), and the cf_hvp_layer_* profile is
+// derived from the stored hvp_norm layer series, inserted after cf_grad_std as
+// the runner writes it. Throws for a version newer than this dynfault.
+void upgrade_trace(Trace& trace, int64_t from_version, const std::string& where);
+// Throws, naming `where`, for a schema version this dynfault cannot read.
+void check_trace_schema(int64_t version, const std::string& where);
 
 }  // namespace dynfault

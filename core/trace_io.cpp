@@ -67,9 +67,7 @@ Trace read_trace(const h5::Group& g) {
   const std::string where = g.file() + ":" + g.path();
   if (!g.has_attr("kind") || g.attr_string("kind") != kTraceKind) throw Error(where, "not a dynfault trace");
   const int64_t version = g.attr_int("schema_version");
-  if (version > Trace::kSchemaVersion)
-    throw Error(where, "trace schema version " + std::to_string(version) + " is newer than this dynfault (" +
-                           std::to_string(Trace::kSchemaVersion) + ")");
+  check_trace_schema(version, where);  // a newer version fails before anything is read
   Trace t;
   t.run_id = g.attr_string("run_id");
   t.program = g.attr_string("program");
@@ -124,6 +122,7 @@ Trace read_trace(const h5::Group& g) {
     s.values = std::move(lm.values);
     t.layer_series.push_back(std::move(s));
   }
+  upgrade_trace(t, version, where);
   return t;
 }
 

@@ -122,8 +122,13 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
     return it == table.channels.end() ? -1 : it - table.channels.begin();
   };
   const Eigen::Index c_mean = col(cc.mean_hvp), c_std = col(cc.hvp_std), c_grad = col(cc.grad_std);
+  // The per-layer profile summaries (median, max, min log10 ||Hv||, slope over depth), when logged.
+  std::vector<Eigen::Index> c_profile;
+  for (const std::string* c : {&cc.layer_median, &cc.layer_max, &cc.layer_min, &cc.layer_log_slope})
+    c_profile.push_back(col(*c));
+  const bool profile = std::all_of(c_profile.begin(), c_profile.end(), [](Eigen::Index c) { return c >= 0; });
   Geometry g;
-  bool any_layers = false;
+  std::vector<std::vector<double>> profile_values;
   for (int r : cf_rows) {
     const Eigen::MatrixXd& s = table.series[r];
     const double m = s(0, c_mean);
@@ -139,13 +144,16 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
     for (const auto& ls : table.layer_series[r])
       if (ls.name == cc.layer_hvp && !ls.layers.empty() && ls.values.size() >= ls.layers.size())
         layers.assign(ls.values.begin(), ls.values.begin() + static_cast<std::ptrdiff_t>(ls.layers.size()));
-    any_layers = any_layers || !layers.empty();
     g.layer_hvp.push_back(std::move(layers));
+    std::vector<double> pv;
+    if (profile)
+      for (Eigen::Index c : c_profile) pv.push_back(s(0, c));
+    profile_values.push_back(std::move(pv));
     g.unstable.push_back(instability.y[r]);
     g.programs.push_back(table.runs[r].program);
   }
   g.names = {"log10_mean_hvp", "log10_hvp_std", "log10_grad_std"};
-  if (any_layers)
+  if (profile)
     for (const char* n : {"layer_log10_hvp_median", "layer_log10_hvp_max", "layer_log10_hvp_min", "layer_log10_hvp_depth_slope"})
       g.names.push_back(n);
   const Eigen::Index n = static_cast<Eigen::Index>(g.rows.size());
@@ -154,31 +162,9 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
     g.raw(i, 0) = lg(g.mean_hvp[i]);
     g.raw(i, 1) = lg(g.hvp_std[i]);
     g.raw(i, 2) = lg(g.grad_std[i]);
-    if (!any_layers) continue;
-    std::vector<double> logs;
-    for (double v : g.layer_hvp[i]) logs.push_back(lg(v));
-    logs.erase(std::remove_if(logs.begin(), logs.end(), [](double x) { return std::isnan(x); }), logs.end());
-    if (logs.empty()) {
-      for (Eigen::Index j = 3; j < 7; ++j) g.raw(i, j) = kNaN;
-      continue;
-    }
-    g.raw(i, 3) = percentile(logs, 50);
-    g.raw(i, 4) = *std::max_element(logs.begin(), logs.end());
-    g.raw(i, 5) = *std::min_element(logs.begin(), logs.end());
-    // OLS slope of log10 ||Hv|| over relative depth 0..1 (NaN for one layer).
-    const size_t L = logs.size();
-    if (L < 2) {
-      g.raw(i, 6) = kNaN;
-      continue;
-    }
-    double xm = 0.5, ym = 0, sxy = 0, sxx = 0;
-    for (double y : logs) ym += y / double(L);
-    for (size_t l = 0; l < L; ++l) {
-      const double x = double(l) / double(L - 1) - xm;
-      sxy += x * (logs[l] - ym);
-      sxx += x * x;
-    }
-    g.raw(i, 6) = sxy / sxx;
+    if (!profile) continue;
+    for (Eigen::Index j = 0; j < 3; ++j) g.raw(i, 3 + j) = lg(profile_values[i][j]);
+    g.raw(i, 6) = profile_values[i][3];  // already a slope of log10 values
   }
   return g;
 }

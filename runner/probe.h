@@ -202,8 +202,9 @@ std::vector<torch::Tensor> rademacher_like(const std::vector<torch::Tensor>& par
 // The CF measurement on the probe batch in eval mode, `hvp_vectors` fresh
 // Rademacher vectors from a generator seeded with `vector_seed`.
 struct CurvatureMeasurement {
-  double hvp_mean = 0;               // mean_k ‖Hv_k‖
-  double hvp_std = 0;                // std_k ‖Hv_k‖, ddof = 1 (NaN for K = 1)
+  double hvp_norm = 0;               // mean_k ‖Hv_k‖ over all parameters
+  double hvp_norm_spread = 0;        // std_k ‖Hv_k‖, ddof = 1 (NaN for K = 1): the estimator's noise
+
   double hutchinson_trace = 0;       // mean_k v_kᵀ H v_k
   double grad_std = 0;               // population std of all gradient elements on the probe batch
   std::vector<double> layer_hvp_norm;          // per group: mean_k ‖(Hv_k)_l‖

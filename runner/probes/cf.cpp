@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/hvp_profile.h"
 #include "core/seed.h"
 #include "runner/probe.h"
 #include "runner/trainer.h"
@@ -125,13 +126,13 @@ CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) 
   }
   double sum = 0;
   for (double v : norms) sum += v;
-  m.hvp_mean = sum / k_vectors;
+  m.hvp_norm = sum / k_vectors;
   if (k_vectors > 1) {
     double ss = 0;
-    for (double v : norms) ss += (v - m.hvp_mean) * (v - m.hvp_mean);
-    m.hvp_std = std::sqrt(ss / (k_vectors - 1));
+    for (double v : norms) ss += (v - m.hvp_norm) * (v - m.hvp_norm);
+    m.hvp_norm_spread = std::sqrt(ss / (k_vectors - 1));
   } else {
-    m.hvp_std = std::nan("");
+    m.hvp_norm_spread = std::nan("");
   }
   // Population std of all gradient elements, two passes.
   double count = 0, g_sum = 0, g_sq = 0;
@@ -144,13 +145,26 @@ CurvatureMeasurement measure_curvature(ProbeContext& ctx, uint64_t vector_seed) 
 
 namespace {
 
+// Schema-2 channels: the whole-model norm and its estimator spread, the trace
+// and gradient std, then the cross-layer profile (core/hvp_profile.h) that the
+// paper's muHVP/sigmaHVP read.
+std::vector<double> curvature_row(const CurvatureMeasurement& m) {
+  std::vector<double> row = {m.hvp_norm, m.hvp_norm_spread, m.hutchinson_trace, m.grad_std};
+  const std::vector<double> profile = values_of(hvp_layer_profile(m.layer_hvp_norm));
+  row.insert(row.end(), profile.begin(), profile.end());
+  return row;
+}
+
 class CurvatureProbe : public Probe {
  public:
   std::vector<ChannelDef> channels(const ProbeContext&) const override {
-    return {{"cf_hvp_mean", "loss/param^2"},
-            {"cf_hvp_std", "loss/param^2"},
-            {"cf_hutchinson_trace", "loss/param^2"},
-            {"cf_grad_std", "loss/param"}};
+    std::vector<ChannelDef> out = {{"cf_hvp_norm", "loss/param^2"},
+                                   {"cf_hvp_norm_spread", "loss/param^2"},
+                                   {"cf_hutchinson_trace", "loss/param^2"},
+                                   {"cf_grad_std", "loss/param"}};
+    for (const auto& name : hvp_layer_profile_channels())
+      out.push_back({name, name == "cf_hvp_layer_log_slope" ? "log10/depth" : "loss/param^2"});
+    return out;
   }
 
   std::vector<LayerSeriesDef> layer_series(const ProbeContext& ctx) const override {
@@ -161,10 +175,10 @@ class CurvatureProbe : public Probe {
 
   std::map<std::string, double> at_init(ProbeContext& ctx) override {
     const CurvatureMeasurement m = measure_curvature(ctx, derive_seed(ctx.seed, "cf/init"));
-    std::map<std::string, double> out = {{"cf_hvp_mean", m.hvp_mean},
-                                         {"cf_hvp_std", m.hvp_std},
-                                         {"cf_hutchinson_trace", m.hutchinson_trace},
-                                         {"cf_grad_std", m.grad_std}};
+    std::map<std::string, double> out;
+    const auto defs = channels(ctx);
+    const std::vector<double> row = curvature_row(m);
+    for (size_t i = 0; i < defs.size(); ++i) out[defs[i].name] = row[i];
     for (size_t l = 0; l < ctx.groups.size(); ++l) {
       out["hvp_norm/" + ctx.groups[l].layer] = m.layer_hvp_norm[l];
       out["hutchinson_trace/" + ctx.groups[l].layer] = m.layer_hutchinson_trace[l];
@@ -175,7 +189,7 @@ class CurvatureProbe : public Probe {
   ProbeRow on_epoch_end(ProbeContext& ctx, const EpochPerformance& perf) override {
     const CurvatureMeasurement m =
         measure_curvature(ctx, derive_seed(ctx.seed, "cf/epoch=" + std::to_string(perf.epoch)));
-    return {{m.hvp_mean, m.hvp_std, m.hutchinson_trace, m.grad_std}, {m.layer_hvp_norm, m.layer_hutchinson_trace}};
+    return {curvature_row(m), {m.layer_hvp_norm, m.layer_hutchinson_trace}};
   }
 };
 
@@ -183,7 +197,7 @@ class CurvatureProbe : public Probe {
 
 // mean_hvp, hvp_std: the published V1 columns of the same measurement.
 DYNFAULT_PROBE_CHANNELS(cf, "cf_*,mean_hvp,hvp_std")
-DYNFAULT_PROBE(cf, "curvature: HVP norm mean/std, Hutchinson trace, per-layer HVP norms on a fixed probe batch") {
+DYNFAULT_PROBE(cf, "curvature: HVP norm and its spread, Hutchinson trace, gradient std, per-layer HVP norms and their cross-layer profile (muHVP, sigmaHVP) on a fixed probe batch") {
   return std::make_unique<CurvatureProbe>();
 }
 

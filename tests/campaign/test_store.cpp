@@ -84,6 +84,34 @@ TEST(Store, JournaledTracesAreValidatedAgainstTheirChecksums) {
 
 }
 
+// A campaign written by the version-1 code (tests/core/data/schema-v1/campaign:
+// batch version 1, the journal's checksums of version-1 traces) still reads:
+// the checksums are checked on the traces as written, then they are upgraded.
+TEST(Store, Version1CampaignValidatesThenUpgrades) {
+  int64_t schema = 0;
+  const std::string v1 = std::string(DYNFAULT_SOURCE_DIR) + "/tests/core/data/schema-v1/campaign";
+  const auto raw = read_batch_file(v1 + "/batches/batch-000001.dfb", &schema);
+  EXPECT_EQ(schema, 1);
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_TRUE(raw.begin()->second.has_channel("cf_hvp_mean"));  // as written
+  size_t n = 0;
+  for_each_journaled_trace(v1, [&](const Trace& t, const RunVerdict&) {
+    ++n;
+    EXPECT_FALSE(t.has_channel("cf_hvp_mean"));
+    EXPECT_TRUE(t.has_channel("cf_hvp_norm"));
+    EXPECT_TRUE(t.has_channel("cf_hvp_layer_mean"));
+  });
+  EXPECT_EQ(n, 2u);
+  // A batch written now is version 2.
+  TempDir d("store_v2");
+  {
+    BatchStore store(d.str(), JournalContents{});
+    store.write({trace_for("p.orig.r000", "p", "", 0.9)});
+  }
+  read_batch_file(d / "batches/batch-000001.dfb", &schema);
+  EXPECT_EQ(schema, Trace::kSchemaVersion);
+}
+
 TEST(Store, ChecksumMismatchIsRefused) {
   TempDir d("store_mismatch");
   const Trace orig = trace_for("p.orig.r000", "p", "", 0.9);

@@ -33,7 +33,7 @@ TEST(Domain, ProbeCatalogueReadsTheProbeFiles) {
   EXPECT_EQ(names, (std::vector<std::string>{"cf", "of"}));
   const ProbeDeclaration* cf = find_probe("cf");
   ASSERT_NE(cf, nullptr);
-  EXPECT_TRUE(cf->claims("cf_hvp_mean"));
+  EXPECT_TRUE(cf->claims("cf_hvp_norm"));
   EXPECT_TRUE(cf->claims("mean_hvp"));
   EXPECT_FALSE(cf->claims("cf"));
   EXPECT_FALSE(cf->claims("grad_global_norm"));

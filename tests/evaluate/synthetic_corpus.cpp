@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "core/hvp_profile.h"
 #include "core/corpus.h"
 #include "core/seed.h"
 
@@ -17,7 +18,7 @@ struct Normal {
   double operator()() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform()); }
 };
 
-const std::vector<std::string> kChannels = {"train_loss", "train_acc", "val_loss", "val_acc", "cf_hvp_mean",
+const std::vector<std::string> kChannels = {"train_loss", "train_acc", "val_loss", "val_acc", "cf_hvp_norm",
                                             "of_grad_norm"};
 
 Trace make_trace(const std::string& run_id, const std::string& program, const std::string& category,
@@ -98,8 +99,10 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
   Normal normal(derive_seed(spec.seed, "instability"));
   InstabilityTruth truth;
   std::vector<std::string> channels = {"train_loss", "train_acc", "val_loss", "val_acc"};
-  if (spec.curvature)
-    for (const char* c : {"cf_hvp_mean", "cf_hvp_std", "cf_grad_std"}) channels.push_back(c);
+  if (spec.curvature) {  // the CF probe's schema-2 channels (runner/probes/cf.cpp)
+    for (const char* c : {"cf_hvp_norm", "cf_hvp_norm_spread", "cf_grad_std"}) channels.push_back(c);
+    for (const auto& c : hvp_layer_profile_channels()) channels.push_back(c);
+  }
   const std::vector<std::string> units(channels.size(), "1");
   for (int p = 0; p < spec.programs; ++p) {
     const std::string program = std::to_string(52000000 + 101 * p);
@@ -134,13 +137,16 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
         if (nan_val && e == 0) val_loss = std::nan("");
         std::vector<double> row = {loss, acc, val_loss, acc - 0.02};
         const double hvp = std::pow(10.0, hvp0 - 0.1 * e);
+        std::vector<double> per_layer;
+        for (int l = 0; l < layers; ++l) per_layer.push_back(hvp * std::pow(10.0, 0.2 * l + 0.1 * normal()));
         if (spec.curvature) {
           row.push_back(hvp);
           row.push_back(hvp * 0.3 * std::pow(10.0, 0.1 * normal()));
           row.push_back(std::pow(10.0, (unstable && spec.separable ? 1.0 : -1.0) + 0.2 * normal()));
+          for (double v : values_of(hvp_layer_profile(per_layer))) row.push_back(v);
         }
         t.append_epoch(row);
-        for (int l = 0; l < layers; ++l) ls.values.push_back(hvp * std::pow(10.0, 0.2 * l + 0.1 * normal()));
+        ls.values.insert(ls.values.end(), per_layer.begin(), per_layer.end());
       }
       if (spec.curvature) t.layer_series.push_back(ls);
       ++truth.runs;

@@ -35,8 +35,8 @@ void write_synthetic_corpus(const std::string& path, const SyntheticCorpusSpec& 
 // one with a NaN val_loss at epoch 0 and train_loss 1e8 from epoch 1). Every program has one run with a loss of
 // 5e3 at epoch 1 (flagged at threshold 1e3 only). Stable and unstable runs
 // share their accuracy curves (loss-ablated baselines cannot tell them apart).
-// Curvature (cf_hvp_mean, cf_hvp_std, cf_grad_std, per-layer hvp_norm, 2..4
-// layers by program): with `separable`, unstable runs have 10^4 times larger
+// Curvature (cf_hvp_norm, cf_hvp_norm_spread, cf_grad_std, the cf_hvp_layer_*
+// profile of the per-layer hvp_norm, 2..4 layers by program): with `separable`, unstable runs have 10^4 times larger
 // HVP at epoch 0; otherwise curvature is noise unrelated to instability.
 struct InstabilitySpec {
   int programs = 8;

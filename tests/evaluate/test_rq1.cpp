@@ -80,14 +80,14 @@ TEST(Features, WindowMeanAndSlopeUseTheEpochsARunHas) {
 }
 
 TEST(Features, ChannelSets) {
-  const std::vector<std::string> present = {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "cf_hvp_mean",
+  const std::vector<std::string> present = {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "cf_hvp_norm",
                                             "of_grad_norm", "gradient_max", "sys_memory_usage"};
   EXPECT_EQ(resolve_channels("baseline", present).channels, baseline_channels());
-  EXPECT_EQ(resolve_channels("cf", present).channels.back(), "cf_hvp_mean");
+  EXPECT_EQ(resolve_channels("cf", present).channels.back(), "cf_hvp_norm");
   EXPECT_EQ(resolve_channels("of", present).channels.size(), 7u);
   EXPECT_EQ(resolve_channels("all", present).channels.size(), 8u);
-  EXPECT_EQ(resolve_channels("val_acc,cf_hvp_mean", present).channels,
-            (std::vector<std::string>{"val_acc", "cf_hvp_mean"}));
+  EXPECT_EQ(resolve_channels("val_acc,cf_hvp_norm", present).channels,
+            (std::vector<std::string>{"val_acc", "cf_hvp_norm"}));
   EXPECT_THROW(resolve_channels("nonexistent", present), Error);
   EXPECT_THROW(resolve_channels("cf", {"train_loss", "train_acc", "val_loss", "val_acc"}), Error);
 }

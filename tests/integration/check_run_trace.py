@@ -26,7 +26,9 @@ V2_COLUMNS = [
 ]
 EXPECTED_CHANNELS = (
     ["train_loss", "train_acc", "val_loss", "val_acc", "sys_wall_seconds",
-     "cf_hvp_mean", "cf_hvp_std", "cf_hutchinson_trace", "cf_grad_std"]
+     "cf_hvp_norm", "cf_hvp_norm_spread", "cf_hutchinson_trace", "cf_grad_std",
+     "cf_hvp_layer_mean", "cf_hvp_layer_std", "cf_hvp_layer_max", "cf_hvp_layer_min", "cf_hvp_layer_median",
+     "cf_hvp_layer_first", "cf_hvp_layer_last", "cf_hvp_layer_log_slope"]
     + V2_COLUMNS
     + ["learning_rate", "grad_global_norm", "grad_zero_share", "sys_cpu_percent", "sys_rss_mb"]
 )
@@ -89,14 +91,14 @@ def main():
         m = channels[()]
         col = {n: m[:, i] for i, n in enumerate(names)}
         check(np.all(np.isfinite(col["train_loss"])), "train_loss not finite")
-        check(np.all(col["cf_hvp_mean"] > 0), "cf_hvp_mean must be positive")
+        check(np.all(col["cf_hvp_norm"] > 0), "cf_hvp_norm must be positive")
         check(np.all(col["learning_rate"] == 0.001), "learning_rate must be the program's 0.001")
         check(np.all(col["decrease_acc_count"] == 1), "V2 decrease_acc_count is always 1")
         check(units[names.index("sys_wall_seconds")] == "s", "wall time unit")
 
         at_init = f["at_init"]
         init_names = strings(at_init.attrs["names"])
-        check("cf_hvp_mean" in init_names, "at_init lacks cf_hvp_mean")
+        check("cf_hvp_norm" in init_names, "at_init lacks cf_hvp_norm")
         check(at_init.shape == (len(init_names),), "at_init shape")
 
         layers = f["layers"]

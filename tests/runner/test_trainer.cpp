@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/hvp_profile.h"
 #include "core/probe_catalogue.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
@@ -64,8 +65,10 @@ TEST(Trainer, SmokeRunOf31556268HasTheChannelSetAndEpochs) {
   EXPECT_EQ(t.versions.count("hdf5"), 1u);
 
   const std::vector<std::string> expected = {
-      "train_loss", "train_acc", "val_loss", "val_acc", "sys_wall_seconds", "cf_hvp_mean", "cf_hvp_std",
-      "cf_hutchinson_trace", "cf_grad_std", "large_weight_count", "acc_gap_too_big", "loss_oscillation",
+      "train_loss", "train_acc", "val_loss", "val_acc", "sys_wall_seconds", "cf_hvp_norm", "cf_hvp_norm_spread",
+      "cf_hutchinson_trace", "cf_grad_std", "cf_hvp_layer_mean", "cf_hvp_layer_std", "cf_hvp_layer_max",
+      "cf_hvp_layer_min", "cf_hvp_layer_median", "cf_hvp_layer_first", "cf_hvp_layer_last", "cf_hvp_layer_log_slope",
+      "large_weight_count", "acc_gap_too_big", "loss_oscillation",
       "dying_relu", "gradient_vanish", "gradient_explode", "decrease_acc_count", "increase_loss_count",
       "cons_mean_weight_count", "cons_std_weight_count", "nan_weight_count", "nan_gradients_count",
       "saturated_activation", "mean_gradient", "gradient_std", "gradient_max", "gradient_min", "gradient_median",
@@ -79,8 +82,8 @@ TEST(Trainer, SmokeRunOf31556268HasTheChannelSetAndEpochs) {
     EXPECT_TRUE(std::isfinite(t.channel("train_loss")[e]));
     EXPECT_GE(t.channel("train_acc")[e], 0.0);
     EXPECT_LE(t.channel("train_acc")[e], 1.0);
-    EXPECT_GT(t.channel("cf_hvp_mean")[e], 0.0);
-    EXPECT_GE(t.channel("cf_hvp_std")[e], 0.0);
+    EXPECT_GT(t.channel("cf_hvp_norm")[e], 0.0);
+    EXPECT_GE(t.channel("cf_hvp_norm_spread")[e], 0.0);
     EXPECT_EQ(t.channel("learning_rate")[e], spec.optimizer.learning_rate);  // logged, never rescaled
     EXPECT_EQ(t.channel("decrease_acc_count")[e], 1.0);                      // V2's never-updated history
     for (const char* flag : {"acc_gap_too_big", "loss_oscillation", "dying_relu", "gradient_vanish",
@@ -110,10 +113,22 @@ TEST(Trainer, SmokeRunOf31556268HasTheChannelSetAndEpochs) {
   EXPECT_EQ(series["saturated_share"]->layers, (std::vector<std::string>{"activation_1", "activation_3"}));
   EXPECT_EQ(series.count("dead_relu_share"), 0u);  // no ReLU in this program
 
+  // The cross-layer profile is the one core/hvp_profile.h computes from the
+  // logged per-layer norms (so a version-1 trace upgraded on read agrees).
+  const auto& profile = hvp_layer_profile_channels();
+  for (size_t e = 0; e < t.epochs(); ++e) {
+    const std::vector<double> layers(series["hvp_norm"]->values.begin() + e * param_layers.size(),
+                                     series["hvp_norm"]->values.begin() + (e + 1) * param_layers.size());
+    const std::vector<double> expected_profile = values_of(hvp_layer_profile(layers));
+    for (size_t i = 0; i < profile.size(); ++i)
+      EXPECT_TRUE(same_bits(t.channel(profile[i])[e], expected_profile[i])) << profile[i] << " epoch " << e;
+  }
+
   // At-init curvature (before the first update).
-  ASSERT_TRUE(t.at_init.count("cf_hvp_mean"));
-  EXPECT_GT(t.at_init.at("cf_hvp_mean"), 0.0);
+  ASSERT_TRUE(t.at_init.count("cf_hvp_norm"));
+  EXPECT_GT(t.at_init.at("cf_hvp_norm"), 0.0);
   EXPECT_TRUE(t.at_init.count("hvp_norm/dense_0"));
+  EXPECT_TRUE(t.at_init.count("cf_hvp_layer_mean"));
 }
 
 TEST(Trainer, SameSeedGivesTheSameTraceBitForBit) {
@@ -200,7 +215,7 @@ TEST(Trainer, LastEpochProbeValuesMatchAnIndependentComputationOnTheFinalModel) 
   ctx.probe_y = run.train_y.slice(0, 0, r.probe_batch);
   ctx.hvp_vectors = r.hvp_vectors;
   const CurvatureMeasurement m = measure_curvature(ctx, derive_seed(r.seed, "cf/epoch=" + std::to_string(last)));
-  EXPECT_TRUE(same_bits(t.channel("cf_hvp_mean")[last], m.hvp_mean));
+  EXPECT_TRUE(same_bits(t.channel("cf_hvp_norm")[last], m.hvp_norm));
   EXPECT_TRUE(same_bits(t.channel("cf_hutchinson_trace")[last], m.hutchinson_trace));
 }
 
@@ -380,12 +395,12 @@ TEST(Hvp, PerLayerNormsAndTracesAddUpToTheTotals) {
     sq += m.layer_hvp_norm[l] * m.layer_hvp_norm[l];
     tr += m.layer_hutchinson_trace[l];
   }
-  EXPECT_NEAR(std::sqrt(sq), m.hvp_mean, 1e-9 * m.hvp_mean);
+  EXPECT_NEAR(std::sqrt(sq), m.hvp_norm, 1e-9 * m.hvp_norm);
   EXPECT_NEAR(tr, m.hutchinson_trace, 1e-9 * (1 + std::fabs(tr)));
-  EXPECT_TRUE(std::isnan(m.hvp_std));  // ddof = 1 with one vector
+  EXPECT_TRUE(std::isnan(m.hvp_norm_spread));  // ddof = 1 with one vector
   // Same seed, same vectors: the measurement is reproducible.
   const CurvatureMeasurement again = measure_curvature(ctx, 99);
-  EXPECT_TRUE(same_bits(m.hvp_mean, again.hvp_mean));
+  EXPECT_TRUE(same_bits(m.hvp_norm, again.hvp_norm));
 }
 
 TEST(Hvp, RademacherVectorsAreReproducibleSignsShapedLikeTheParameters) {
