@@ -6,10 +6,11 @@
 
 namespace dynfault::campaign {
 
-std::optional<mutate::KillResult> decide_kill(const std::vector<double>& original_runs,
-                                              const std::vector<double>& mutant_runs, const ProgramSpec& original) {
+std::optional<mutate::KillVerdict> decide_kill(const std::vector<mutate::RepeatOutcome>& original_runs,
+                                               const std::vector<mutate::RepeatOutcome>& mutant_runs,
+                                               const ProgramSpec& original) {
   if (original_runs.size() < 2 || mutant_runs.size() < 2) return std::nullopt;
-  return mutate::kill_test(original_runs, mutant_runs, mutate::kill_options_for(original));
+  return mutate::kill_verdict(original_runs, mutant_runs, mutate::kill_options_for(original));
 }
 
 std::optional<PlannedMutant> next_search_mutant(const PlannedSearch& search, const ProgramSpec& original,

@@ -13,11 +13,12 @@
 
 namespace dynfault::campaign {
 
-// mutate::kill_test on the kill metric of each repeat, in the direction of
+// mutate::kill_verdict on the kill metric of each repeat, in the direction of
 // `original`'s metric. nullopt when either side has fewer than 2 runs: then no
 // verdict can be given (campaigns with --repeats 1).
-std::optional<mutate::KillResult> decide_kill(const std::vector<double>& original_runs,
-                                              const std::vector<double>& mutant_runs, const ProgramSpec& original);
+std::optional<mutate::KillVerdict> decide_kill(const std::vector<mutate::RepeatOutcome>& original_runs,
+                                               const std::vector<mutate::RepeatOutcome>& mutant_runs,
+                                               const ProgramSpec& original);
 
 // One setting a search tried: its parameters (JSON text) and the kill metric of its runs.
 struct SearchTrialRuns {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "mutate/kill.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json_fields.h"
@@ -58,9 +59,14 @@ nlohmann::json to_json(const DoneRecord& r) {
 }
 
 nlohmann::json to_json(const VerdictRecord& r) {
-  return {{"type", "verdict"},         {"mutant", r.mutant_id},         {"program", r.program},
-          {"killed", r.killed},        {"label", r.label},              {"p", bits_of(r.p_reported)},
-          {"d", bits_of(r.d)}, {"n_original", r.original_runs}, {"n_mutant", r.mutant_runs}};
+  nlohmann::json j = {{"type", "verdict"},         {"mutant", r.mutant_id},         {"program", r.program},
+                      {"killed", r.killed},        {"label", r.label},              {"p", bits_of(r.p_reported)},
+                      {"d", bits_of(r.d)}, {"n_original", r.original_runs}, {"n_mutant", r.mutant_runs}};
+  // Additive keys, absent in the common case, so journals of ordinary verdicts keep their bytes.
+  if (r.reason != "test") j["reason"] = r.reason;
+  if (r.dropped_original != 0) j["dropped_original"] = r.dropped_original;
+  if (r.dropped_mutant != 0) j["dropped_mutant"] = r.dropped_mutant;
+  return j;
 }
 
 // Parses one line without its newline; returns false if the line is not a valid record.
@@ -99,6 +105,9 @@ void add_record(JournalContents& out, const nlohmann::json& j, const std::string
     r.d = double_of(field<std::string>(j, "d", where), where);
     r.original_runs = field<int64_t>(j, "n_original", where);
     r.mutant_runs = field<int64_t>(j, "n_mutant", where);
+    r.reason = to_string(mutate::parse_kill_reason(optional_field<std::string>(j, "reason", "test", where), where));
+    r.dropped_original = optional_field<int64_t>(j, "dropped_original", 0, where);
+    r.dropped_mutant = optional_field<int64_t>(j, "dropped_mutant", 0, where);
     out.verdicts.push_back(std::move(r));
   } else {
     throw Error(where, "unknown record type '" + type + "'");

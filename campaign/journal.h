@@ -31,8 +31,12 @@ struct VerdictRecord {
   std::string program;
   bool killed = false;
   std::string label;       // the mutant's category when killed, else empty
-  double p_reported = 0, d = 0;  // as mutate::KillResult (journal keys "p", "d")
+  double p_reported = 0, d = 0;  // as mutate::KillResult (journal keys "p", "d"); NaN unless reason "test"
   int64_t original_runs = 0, mutant_runs = 0;
+  // mutate::KillVerdict: why (journal key "reason", written only when not "test")
+  // and the non-finite repeats left out (keys written only when not 0).
+  std::string reason = "test";
+  int64_t dropped_original = 0, dropped_mutant = 0;
 };
 
 struct JournalContents {

@@ -1,6 +1,7 @@
 #include "campaign/state.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/error.h"
 #include "campaign/decide.h"
@@ -64,6 +65,7 @@ size_t CampaignState::add_task(RunTask t) {
   plan_.tasks.push_back(std::move(t));
   done_.push_back(false);
   metric_.push_back(0);
+  crashed_task_.push_back(false);
   return i;
 }
 
@@ -99,6 +101,7 @@ CampaignState::Update CampaignState::record_done(size_t i, double metric, const 
   if (done_.at(i)) throw Error("campaign", "task '" + plan_.tasks[i].run_id + "' finished twice");
   done_[i] = true;
   metric_[i] = metric;
+  crashed_task_[i] = status == "crashed";
   ++done_count_;
   if (status == "crashed") ++crashed_;
   // Copies: deciding may schedule search tasks, which grows plan_.tasks.
@@ -126,23 +129,31 @@ void CampaignState::try_decide(const std::string& program, const std::string& mu
   if (original == groups_.end() || original->second.finished < original->second.tasks.size()) return;
   const Group& mutant = groups_.at(key);
 
-  std::vector<double> a, b;
-  for (size_t i : original->second.tasks) a.push_back(metric_[i]);
-  for (size_t i : mutant.tasks) b.push_back(metric_[i]);
+  std::vector<double> a;
+  std::vector<mutate::RepeatOutcome> original_runs, mutant_runs;
+  for (size_t i : original->second.tasks) {
+    a.push_back(metric_[i]);
+    original_runs.push_back({metric_[i], crashed_task_[i]});
+  }
+  for (size_t i : mutant.tasks) mutant_runs.push_back({metric_[i], crashed_task_[i]});
   VerdictRecord v;
   if (const auto j = journaled_.find(key); j != journaled_.end()) {
     v = j->second;
   } else {
-    const auto k = decide_kill(a, b, original_spec(program));
+    const auto k = decide_kill(original_runs, mutant_runs, original_spec(program));
     if (!k) return;  // fewer than 2 runs a side: no verdict, no search step
+    const bool tested = k->reason == mutate::KillVerdict::Reason::Test;
     v.mutant_id = mutant_id;
     v.program = program;
     v.killed = k->killed;
     v.label = k->killed ? mutant.category : "";
-    v.p_reported = k->p_reported;
-    v.d = k->d;
-    v.original_runs = static_cast<int64_t>(a.size());
-    v.mutant_runs = static_cast<int64_t>(b.size());
+    v.p_reported = tested ? k->test.p_reported : std::numeric_limits<double>::quiet_NaN();
+    v.d = tested ? k->test.d : std::numeric_limits<double>::quiet_NaN();
+    v.original_runs = static_cast<int64_t>(original_runs.size());
+    v.mutant_runs = static_cast<int64_t>(mutant_runs.size());
+    v.reason = mutate::to_string(k->reason);
+    v.dropped_original = static_cast<int64_t>(k->dropped_original);
+    v.dropped_mutant = static_cast<int64_t>(k->dropped_mutant);
     if (replaying_) unjournaled_.push_back(v);
     else update.verdicts.push_back(v);
   }

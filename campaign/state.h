@@ -65,6 +65,7 @@ class CampaignState {
   Plan plan_;
   std::vector<bool> done_;
   std::vector<double> metric_;
+  std::vector<bool> crashed_task_;  // finished with status "crashed" (no epoch)
   std::map<std::string, size_t> index_;
   std::map<std::pair<std::string, std::string>, Group> groups_;  // (program, mutant id or "")
   std::map<std::string, const PlannedSearch*> searches_;         // key -> search

@@ -23,7 +23,7 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
   // The campaign's run ids and seeds (make_task_id, task_seed): the same command
   // reproduces every trace, and a campaign with the same seed trains the same runs.
   std::vector<Trace> originals, mutants;
-  std::vector<double> original_values, mutant_values;
+  std::vector<mutate::RepeatOutcome> original_runs, mutant_runs;
   for (int r = 0; r < o.repeats; ++r) {
     for (const bool is_mutant : {false, true}) {
       runner::RunRequest req = base;
@@ -40,13 +40,14 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
       }
       Trace t = runner::runner_library().train_and_trace(req);
       const double value = mutate::kill_metric(t, original);
-      (is_mutant ? mutant_values : original_values).push_back(value);
+      (is_mutant ? mutant_runs : original_runs).push_back({value, t.status == RunStatus::Crashed});
       std::cerr << run_id << ": " << to_string(t.status) << ", " << metric.channel << " = " << value << "\n";
       (is_mutant ? mutants : originals).push_back(std::move(t));
     }
   }
   const mutate::KillOptions options = mutate::kill_options_for(original);
-  const mutate::KillResult verdict = mutate::kill_test(original_values, mutant_values, options);
+  // The campaign's verdict (mutate::kill_verdict): killed by crash, non-finite repeats dropped.
+  const mutate::KillVerdict verdict = mutate::kill_verdict(original_runs, mutant_runs, options);
 
   if (corpus) {
     for (const auto& t : originals) corpus->add(t, RunVerdict{-1, ""});
@@ -54,7 +55,13 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
       corpus->add(t, RunVerdict{verdict.killed ? 1 : 0, verdict.killed ? t.category : ""});
     corpus->finish();
   }
-  nlohmann::json j = mutate::to_json(verdict, options);
+  nlohmann::json j = verdict.reason == mutate::KillVerdict::Reason::Test ? mutate::to_json(verdict.test, options)
+                                                                         : nlohmann::json{{"killed", verdict.killed}};
+  j["killed"] = verdict.killed;
+  j["reason"] = mutate::to_string(verdict.reason);
+  j["dropped_original"] = verdict.dropped_original;
+  j["dropped_mutant"] = verdict.dropped_mutant;
+  if (!verdict.note.empty()) j["verdict_note"] = verdict.note;
   j["program"] = original.id;
   j["mutant"] = mutant.id;
   j["operator"] = mutant.operator_name;

@@ -182,6 +182,49 @@ KillResult kill_test(const std::vector<double>& original, const std::vector<doub
   return r;
 }
 
+std::string to_string(KillVerdict::Reason reason) {
+  switch (reason) {
+    case KillVerdict::Reason::Test: return "test";
+    case KillVerdict::Reason::Crash: return "crash";
+    case KillVerdict::Reason::Untestable: return "untestable";
+  }
+  return "test";
+}
+
+KillVerdict::Reason parse_kill_reason(const std::string& text, const std::string& where) {
+  for (auto r : {KillVerdict::Reason::Test, KillVerdict::Reason::Crash, KillVerdict::Reason::Untestable})
+    if (to_string(r) == text) return r;
+  throw Error(where, "unknown kill verdict reason '" + text + "' (test, crash, untestable)");
+}
+
+KillVerdict kill_verdict(const std::vector<RepeatOutcome>& original, const std::vector<RepeatOutcome>& mutant,
+                         const KillOptions& options) {
+  std::vector<double> a, b;
+  for (const auto& r : original)
+    if (std::isfinite(r.value)) a.push_back(r.value);
+  for (const auto& r : mutant)
+    if (std::isfinite(r.value)) b.push_back(r.value);
+  KillVerdict v;
+  v.dropped_original = original.size() - a.size();
+  v.dropped_mutant = mutant.size() - b.size();
+  const bool all_crashed =
+      !mutant.empty() && std::all_of(mutant.begin(), mutant.end(), [](const RepeatOutcome& r) { return r.crashed; });
+  if (a.size() >= 2 && all_crashed) {
+    v.reason = KillVerdict::Reason::Crash;
+    v.killed = true;
+    v.note = "every one of the " + std::to_string(mutant.size()) + " mutant repeats crashed before its first epoch; " +
+             std::to_string(a.size()) + " original repeats trained";
+  } else if (a.size() >= 2 && b.size() >= 2) {
+    v.test = kill_test(a, b, options);
+    v.killed = v.test.killed;
+  } else {
+    v.reason = KillVerdict::Reason::Untestable;
+    v.note = "fewer than 2 finite repeats on a side (" + std::to_string(a.size()) + " original, " +
+             std::to_string(b.size()) + " mutant): not killed";
+  }
+  return v;
+}
+
 KillMetric kill_metric_for(const ProgramSpec& original) {
   // The runner logs val_acc exactly in these cases (runner/losses.cpp
   // resolve_accuracy, after the published callback): an "accuracy"/"acc"

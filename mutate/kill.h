@@ -69,6 +69,35 @@ KillOptions kill_options_for(const ProgramSpec& original);
 KillResult kill_test(const std::vector<double>& original, const std::vector<double>& mutant,
                      const KillOptions& options = {});
 
+// One repeat as a campaign's verdict sees it: its kill_metric value (NaN when
+// absent) and whether it crashed before its first epoch.
+struct RepeatOutcome {
+  double value = 0;
+  bool crashed = false;
+};
+
+// dynfault's verdict around DeepCrime's rule (docs/kill.md, "Crashes and
+// non-finite repeats"), used by the campaign and `run --mutant`:
+//   - every mutant repeat crashed while the original has >= 2 finite repeats:
+//     killed by crash (DeepCrime's scripts would stop with an error);
+//   - otherwise non-finite repeats (crash, timeout, NaN loss) are dropped on
+//     both sides and, with >= 2 finite values left on each side, kill_test
+//     decides on them (an original with a NaN repeat no longer blocks every
+//     verdict of its program, as it does when d is taken over all values);
+//   - else not killed: too few finite repeats to test.
+struct KillVerdict {
+  enum class Reason { Test, Crash, Untestable };
+  Reason reason = Reason::Test;
+  bool killed = false;
+  KillResult test;  // kill_test on the finite values (Reason::Test only)
+  size_t dropped_original = 0, dropped_mutant = 0;  // non-finite repeats left out
+  std::string note;  // why, in words, for Crash and Untestable
+};
+std::string to_string(KillVerdict::Reason reason);  // "test", "crash", "untestable"
+KillVerdict::Reason parse_kill_reason(const std::string& text, const std::string& where);
+KillVerdict kill_verdict(const std::vector<RepeatOutcome>& original, const std::vector<RepeatOutcome>& mutant,
+                         const KillOptions& options);
+
 // {"p", "p_reported", "d", "power", "z", "killed", "stable", "n_original", "n_mutant",
 //  "nonfinite", "rule", "note"}; non-finite numbers are written as "nan"/"inf"/"-inf".
 nlohmann::json to_json(const KillResult& result, const KillOptions& options = {});

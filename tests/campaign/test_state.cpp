@@ -1,15 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <set>
 
 #include "core/error.h"
 #include "helpers.h"
+#include "campaign/journal.h"
 #include "campaign/plan.h"
 #include "campaign/state.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
+using campaign_test::TempDir;
 using campaign_test::zoo;
 
 namespace {
@@ -167,4 +170,59 @@ TEST(State, OneRepeatGivesNoVerdicts) {
   run_all(state);
   EXPECT_TRUE(state.complete());
   EXPECT_EQ(state.verdict_count(), 0u);
+}
+
+// docs/kill.md "Crashes and non-finite repeats": a mutant whose every repeat
+// crashed is killed by crash (labelled with its category); an original with a
+// NaN repeat still lets its mutants be decided, on the finite repeats, and the
+// journal records why and how many repeats were left out.
+TEST(State, CrashedMutantsAreKilledByCrashAndNaNRepeatsAreDropped) {
+  const Plan plan = small_plan();
+  CampaignState state(plan, JournalContents{});
+  const auto& first = plan.mutants.front();
+  JournalContents journal;
+  for (auto pending = state.pending(); !pending.empty(); pending = state.pending())
+    for (size_t i : pending) {
+      const RunTask& t = state.task(i);
+      DoneRecord r = record_of(t);
+      if (t.mutant_id == first.mutant_id) {  // every repeat crashes before its first epoch
+        r.status = "crashed";
+        r.metric = std::numeric_limits<double>::quiet_NaN();
+      }
+      if (t.is_original() && t.repeat == 1) r.metric = std::numeric_limits<double>::quiet_NaN();  // NaN loss
+      const auto update = state.record_done(i, r.metric, r.status);
+      journal.done.push_back(r);
+      for (const auto& v : update.verdicts) journal.verdicts.push_back(v);
+    }
+  const VerdictRecord* crashed = state.verdict(first.program, first.mutant_id);
+  ASSERT_NE(crashed, nullptr);
+  EXPECT_TRUE(crashed->killed);
+  EXPECT_EQ(crashed->reason, "crash");
+  EXPECT_EQ(crashed->label, first.category);
+  EXPECT_EQ(crashed->dropped_mutant, crashed->mutant_runs);
+  size_t tested = 0;
+  for (const auto& m : state.plan().mutants) {
+    if (m.mutant_id == first.mutant_id) continue;
+    const VerdictRecord* v = state.verdict(m.program, m.mutant_id);
+    ASSERT_NE(v, nullptr) << m.mutant_id << ": the NaN original repeat must not block the verdict";
+    EXPECT_EQ(v->reason, "test");
+    EXPECT_EQ(v->dropped_original, 1);
+    const bool should_kill = m.operator_name == "change_epochs" || m.category == "Loss";
+    EXPECT_EQ(v->killed, should_kill) << m.mutant_id;
+    ++tested;
+  }
+  EXPECT_GT(tested, 0u);
+  // The new fields survive the journal's text form.
+  const TempDir dir;
+  {
+    Journal j(dir / "journal.log");
+    j.append(journal.done, journal.verdicts);
+  }
+  const JournalContents back = read_journal(dir / "journal.log");
+  ASSERT_EQ(back.verdicts.size(), journal.verdicts.size());
+  for (size_t i = 0; i < back.verdicts.size(); ++i) {
+    EXPECT_EQ(back.verdicts[i].reason, journal.verdicts[i].reason);
+    EXPECT_EQ(back.verdicts[i].dropped_original, journal.verdicts[i].dropped_original);
+    EXPECT_EQ(back.verdicts[i].dropped_mutant, journal.verdicts[i].dropped_mutant);
+  }
 }

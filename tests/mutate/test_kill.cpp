@@ -197,3 +197,37 @@ TEST(KillRule, ValuesFilesAndJson) {
   EXPECT_TRUE(j["p"].is_number());
   EXPECT_NE(j["rule"].get<std::string>().find("d >= 0.5"), std::string::npos);
 }
+
+// dynfault's verdict around DeepCrime's rule (docs/kill.md, "Crashes and non-finite repeats").
+TEST(KillVerdict, CrashesNonFiniteRepeatsAndTooFewValues) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<RepeatOutcome> original = {{0.80, false}, {0.82, false}, {nan, false}, {0.81, false}};
+  const KillOptions o;
+  // Every mutant repeat crashed: killed by crash, whatever the values.
+  KillVerdict v = kill_verdict(original, {{nan, true}, {nan, true}, {nan, true}}, o);
+  EXPECT_TRUE(v.killed);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Crash);
+  EXPECT_EQ(v.dropped_original, 1u);
+  EXPECT_EQ(v.dropped_mutant, 3u);
+  EXPECT_NE(v.note.find("crashed"), std::string::npos);
+  // Some crashed, two finite and clearly worse: the test decides on the finite ones.
+  v = kill_verdict(original, {{nan, true}, {0.50, false}, {0.52, false}}, o);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Test);
+  EXPECT_TRUE(v.killed);
+  EXPECT_EQ(v.test.n_original, 3u);
+  EXPECT_EQ(v.test.n_mutant, 2u);
+  EXPECT_EQ(v.test.nonfinite, 0u);
+  EXPECT_TRUE(std::isfinite(v.test.d));
+  // The same lists through DeepCrime's rule alone: d is NaN, never killed.
+  EXPECT_FALSE(kill_test({0.80, 0.82, nan, 0.81}, {nan, 0.50, 0.52}, o).killed);
+  // One finite mutant repeat, not all crashed: untestable, not killed.
+  v = kill_verdict(original, {{nan, false}, {0.5, false}}, o);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Untestable);
+  EXPECT_FALSE(v.killed);
+  // The original itself crashed: no kill by crash.
+  v = kill_verdict({{nan, true}, {nan, true}}, {{nan, true}, {nan, true}}, o);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Untestable);
+  EXPECT_FALSE(v.killed);
+  EXPECT_EQ(parse_kill_reason("crash", "t"), KillVerdict::Reason::Crash);
+  EXPECT_THROW(parse_kill_reason("maybe", "t"), Error);
+}
