@@ -9,6 +9,9 @@ namespace dynfault {
 // printf's "%.17g": round-trips every double (result tables, dumps).
 std::string format_g17(double value);
 
+// printf's "%.<decimals>f" (tables for people: "0.469"); NaN gives "n/a".
+std::string format_fixed(double value, int decimals);
+
 // The names of a comma-separated option ("cat4,,fam3" -> {"cat4", "fam3"}):
 // empty items are dropped.
 std::vector<std::string> split_names(const std::string& text);
