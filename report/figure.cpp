@@ -1,5 +1,6 @@
 #include "report/figure.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dynfault::report {
@@ -37,6 +38,17 @@ nlohmann::json vega_lite(const std::string& title) {
   return {{"$schema", "https://vega.github.io/schema/vega-lite/v5.json"},
           {"title", title},
           {"config", {{"font", "sans-serif"}, {"view", {{"stroke", nullptr}}}}}};
+}
+
+nlohmann::json window_x(const std::vector<double>& windows) {
+  std::vector<double> ticks = windows;
+  std::sort(ticks.begin(), ticks.end());
+  ticks.erase(std::unique(ticks.begin(), ticks.end()), ticks.end());
+  return {{"field", "k"},
+          {"type", "quantitative"},
+          {"scale", {{"type", "log"}, {"nice", false}}},
+          {"axis", {{"values", ticks}, {"format", "d"}}},
+          {"title", "window k (epochs)"}};
 }
 
 nlohmann::json value_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }

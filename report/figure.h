@@ -58,6 +58,8 @@ std::string evaluate_command(const std::string& corpus, const std::string& analy
 
 // A Vega-Lite top-level specification with the report's common settings.
 nlohmann::json vega_lite(const std::string& title);
+// The x encoding of a window k (log scale, a tick at each k given, no padding to "nice" values).
+nlohmann::json window_x(const std::vector<double>& windows);
 // A number for Vega-Lite data: null when undefined.
 nlohmann::json value_or_null(double v);
 

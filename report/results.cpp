@@ -135,10 +135,11 @@ Results Results::load(const std::vector<std::string>& dirs, const CorpusIdentity
       if (status == "done") {
         add_analysis(r.analyses_, dir / name, corpus);
       } else {
+        // The one-line note of analyses.json; skipped.md (Markdown) only when there is none.
         const fs::path skipped = dir / name / "skipped.md";
-        r.skipped_.push_back({name, (dir / name).string(),
-                              fs::is_regular_file(skipped) ? read_text_file(skipped.string())
-                                                           : optional_field<std::string>(a, "note", "", where)});
+        std::string reason = optional_field<std::string>(a, "note", "", where);
+        if (reason.empty() && fs::is_regular_file(skipped)) reason = read_text_file(skipped.string());
+        r.skipped_.push_back({name, (dir / name).string(), reason});
       }
     }
   }

@@ -51,7 +51,7 @@ class AnalysisResults {
   mutable std::map<std::string, nlohmann::json> json_;
 };
 
-// An analysis `evaluate all` skipped (its skipped.md), kept so the report can say why.
+// An analysis `evaluate all` skipped (its note in analyses.json), kept so the report can say why.
 struct SkippedAnalysis {
   std::string name, dir, reason;
 };

@@ -30,7 +30,9 @@ class GapByK : public Figure {
                       {"ci_high", value_or_null(t.number(r, "gap_ci_high"))}});
     }
     if (splits.empty()) throw NotComputed{t.path() + " has no balanced_accuracy rows", evaluate_command(in.corpus_path, "rq1")};
-    const json x = {{"field", "k"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}, {"title", "window k (epochs)"}};
+    std::vector<double> windows;
+    for (const json& v : splits) windows.push_back(v["k"].get<double>());
+    const json x = window_x(windows);
     auto panel = [&](const json& values, const std::string& y_title, bool coloured) {
       json band = {{"mark", {{"type", "errorband"}, {"opacity", 0.25}}},
                    {"encoding", {{"x", x},

@@ -26,7 +26,9 @@ class ProgramIdentity : public Figure {
       values.push_back({{"k", k}, {"series", "chance (1/programs)"}, {"value", value_or_null(t.number(r, "chance_uniform"))},
                         {"ci_low", nullptr}, {"ci_high", nullptr}});
     }
-    const json x = {{"field", "k"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}, {"title", "window k (epochs)"}};
+    std::vector<double> windows;
+    for (const json& v : values) windows.push_back(v["k"].get<double>());
+    const json x = window_x(windows);
     const json colour = {{"field", "series"}, {"type", "nominal"}, {"title", ""}};
     json s = vega_lite("Fig. 3a: program identity from traces");
     s["data"] = {{"values", values}};

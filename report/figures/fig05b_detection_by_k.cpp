@@ -21,7 +21,9 @@ class DetectionByK : public Figure {
                           {"ci_low", value_or_null(t.number(r, "ci_low"))},
                           {"ci_high", value_or_null(t.number(r, "ci_high"))}});
     if (values.empty()) throw NotComputed{t.path() + " has no held-out ROC-AUC rows", evaluate_command(in.corpus_path, "rq2", "table6")};
-    const json x = {{"field", "k"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}, {"title", "window k (epochs)"}};
+    std::vector<double> windows;
+    for (const json& v : values) windows.push_back(v["k"].get<double>());
+    const json x = window_x(windows);
     const json colour = {{"field", "variant"}, {"type", "nominal"}, {"title", "features"}};
     json s = vega_lite("Fig. 5b: held-out ROC-AUC of instability detection");
     s["data"] = {{"values", values}};

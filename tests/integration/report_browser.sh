@@ -57,7 +57,7 @@ done
 grep -q "not computed" dom.html || { echo "no 'not computed' entry (RQ3 figures should be listed)"; exit 1; }
 echo "chromium: $svgs SVG charts drawn, every table present, no console message"
 
-"${browse[@]}" --window-size=1280,7000 --hide-scrollbars --screenshot="$work/report.png" "file://$work/report/index.html" \
+"${browse[@]}" --window-size=1280,9000 --hide-scrollbars --screenshot="$work/report.png" "file://$work/report/index.html" \
   >/dev/null 2>&1
 [ -s "$work/report.png" ] || { echo "no screenshot written"; exit 1; }
 echo "screenshot: $work/report.png"

@@ -3,6 +3,7 @@
 // Node), and the report directory (atomic, deterministic, "not computed").
 // Results come from the dynfault binary on a small synthetic corpus, so the
 // layouts are the ones `dynfault evaluate` writes.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -197,6 +198,27 @@ TEST_F(ReportTest, EveryFigureOfTheResultsIsDrawnAndTheRestNotComputed) {
   for (const Block* bl : not_computed(only_rq1))
     if (bl->command.find("dynfault evaluate rq2 " + corpus_) == 0) ++rq2;
   EXPECT_EQ(rq2, 7u);  // Fig. 5a, 5b, 6, 7, 8, 9 and Tables VI/VII
+}
+
+TEST_F(ReportTest, AnAnalysisEvaluateAllSkippedIsNotComputedWithItsNote) {
+  // One fault category: no RQ1 task can run, so `evaluate all` skips rq1 and runs rq2.
+  dynfault_test::TempDir tmp("skipped");
+  const std::string corpus = tmp / "loss.h5", results = tmp / "all";
+  run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --instability " + corpus + " 6 6 >/dev/null");
+  run(std::string(DYNFAULT_BINARY) + " evaluate all " + corpus + " --out " + results +
+      " --k 1 --table-k 1 --folds 3 --bootstrap 0 --clusters 2 --triage-k 2 --restarts 1 --quiet >/dev/null 2>&1");
+  const collect::CorpusSummary summary = collect::summarize_corpus(corpus);
+  const Results r = load({results}, corpus);
+  ASSERT_NE(r.find_skipped("rq1"), nullptr);
+  ReportOptions o;
+  const Built b = build_report(FigureInputs{corpus, summary, r}, "sha", o);
+  size_t rq1 = 0;
+  for (const Block* bl : not_computed(b))
+    if (bl->reason.find("`evaluate all` skipped rq1") == 0 && bl->reason.find("no task can be evaluated") != std::string::npos)
+      ++rq1;
+  EXPECT_EQ(rq1, 5u);  // the entry for Tables IV and V, and Figs. 2, 3a, 3b, 4
+  EXPECT_TRUE(std::find(b.document.figures.begin(), b.document.figures.end(), "fig05a_first_explosion") !=
+              b.document.figures.end());
 }
 
 TEST_F(ReportTest, MissingFileIsNotComputedAndCorruptFileIsAnErrorNamingIt) {
