@@ -393,9 +393,25 @@ class Builder {
       s.blocks.push_back(table(tr));
     }
     if (const CsvTable* t = part_file(s, *a, "fig9", "fig9_operating_points.csv", "Fig. 9 (operating points)")) {
-      Table op{"fig9-table", "Fig. 9: operating points of the triage rules", "", {"rule", "precision", "recall"}, {}};
+      Table op{"fig9-table", "Fig. 9: operating points of the triage rules and the classifiers",
+               "classifiers: the best precision of the held-out PR curve at a recall of at least 0.96 (the paper's operating point)",
+               {"rule", "precision", "recall"}, {}};
       for (size_t r = 0; r < t->size(); ++r)
         op.rows.push_back({text_cell(t->text(r, "rule")), number_cell(*t, r, "precision"), number_cell(*t, r, "recall")});
+      if (a->has("fig9_pr_curves.csv")) {
+        const CsvTable& c = a->csv("fig9_pr_curves.csv");
+        std::map<std::pair<std::string, int>, std::pair<double, double>> best;  // (variant, k) -> (precision, recall)
+        for (size_t r = 0; r < c.size(); ++r) {
+          const double precision = c.number(r, "precision"), recall = c.number(r, "recall");
+          auto& b = best.try_emplace({c.text(r, "variant"), static_cast<int>(c.number(r, "k"))}, std::nan(""), std::nan("")).first->second;
+          if (recall >= 0.96 && std::isfinite(precision) && !(precision <= b.first)) b = {precision, recall};
+        }
+        for (const auto& [key, b] : best)
+          op.rows.push_back({text_cell(key.first + " classifier, k = " + std::to_string(key.second)),
+                             paper_.cell("fig9." + key.first + ".k" + std::to_string(key.second) + ".precision_at_recall_0.96",
+                                         b.first, key.second),
+                             text_cell(format_value(b.second))});
+      }
       s.blocks.push_back(table(op));
     }
   }

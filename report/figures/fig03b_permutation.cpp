@@ -33,7 +33,8 @@ class Permutation : public Figure {
     const json y = {{"field", "split"}, {"type", "nominal"}, {"title", ""}};
     json s = vega_lite("Fig. 3b: label permutation within programs");
     s["data"] = {{"values", data}};
-    s["facet"] = {{"row", {{"field", "panel"}, {"type", "nominal"}, {"title", ""}}}};
+    s["facet"] = {{"row", {{"field", "panel"}, {"type", "nominal"}, {"title", ""},
+                          {"header", {{"labelAngle", 0}, {"labelAlign", "left"}}}}}};
     s["spec"] = {{"width", 360},
                  {"layer", json::array({{{"transform", json::array({{{"filter", "datum.kind === 'permuted'"}}})},
                                          {"mark", {{"type", "tick"}, {"opacity", 0.6}}},
