@@ -45,7 +45,7 @@ class ReportTest : public ::testing::Test {
     run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --instability " + corpus_ + " 6 12 Hyperparameter,Layer,Loss,Optimization" + quiet);
     run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --instability " + other_corpus_ + " 6 10 Hyperparameter,Layer,Loss,Optimization" + quiet);
     run(std::string(DYNFAULT_BINARY) + " evaluate all " + corpus_ + " --out " + results_ +
-        " --labels category --k 1,3 --table-k 3 --folds 3 --bootstrap 30 --permutations 3 --clusters 2,3 --triage-k 3"
+        " --labels category --k 1,3,5 --table-k 5 --folds 3 --bootstrap 30 --permutations 3 --clusters 2,3 --triage-k 3"
         " --restarts 2 --quiet" + quiet);
   }
   static void TearDownTestSuite() {
@@ -299,6 +299,20 @@ TEST_F(ReportTest, ReportDirectoryIsDeterministicAndAFailureKeepsTheOldOne) {
   for (const char* table : {"table2", "table4", "table5", "table5-identity", "table6", "table7", "triage", "paper-values"})
     EXPECT_NE(html.find(std::string("<table id=\"") + table + "\""), std::string::npos) << table;
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // no network
+  // Every cell that differs from the paper beyond the CI is marked, in both renderings.
+  size_t differs = 0;
+  for (const Section& sec : build({results_}).document.sections)
+    for (const Block& bl : sec.blocks)
+      for (const auto& row : bl.table.rows)
+        for (const TableCell& c : row) differs += c.differs;
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_GT(differs, 0u);  // at k = 5 (the paper's window) this corpus's Table IV lies away from the paper's
+  EXPECT_EQ(count(html, "<td class=\"differs\""), differs);
+  EXPECT_EQ(count(a.at("summary.md"), "**≠**"), differs);
 
   // Results of another corpus: an error, and the report already there stays as it was.
   ReportOptions bad = options(tmp / "a");
