@@ -7,7 +7,8 @@
 namespace dynfault {
 
 // Runs argv (PATH lookup), returns its exit status (128 + signal if killed, or
-// -1 if it could not be started) and its standard output; standard error passes through.
-int run_capturing(const std::vector<std::string>& argv, std::string& out);
+// -1 if it could not be started) and its standard output. Standard error passes
+// through, or goes to the file `stderr_path` when one is given.
+int run_capturing(const std::vector<std::string>& argv, std::string& out, const std::string& stderr_path = "");
 
 }  // namespace dynfault

@@ -100,9 +100,17 @@ std::map<std::string, std::string> render_svgs(const WebAssets& web,
   write_file_atomically(scratch + "/specs.json", all.dump());
   write_file_atomically(scratch + "/render_svg.js", kRenderSvgJs);
   std::string out;
-  const int status = run_capturing({node, scratch + "/render_svg.js", web.dir, scratch + "/specs.json", scratch}, out);
+  // Node's own messages (a crash, a deprecation notice) go to a file: the warning is one line.
+  const std::string node_stderr = scratch + "/node.stderr";
+  const int status =
+      run_capturing({node, scratch + "/render_svg.js", web.dir, scratch + "/specs.json", scratch}, out, node_stderr);
   if (status != 0) {
-    const std::string first = out.substr(0, out.find('\n'));
+    std::string first = out.substr(0, out.find('\n'));
+    if (first.empty() && fs::exists(node_stderr)) {
+      const std::string err = read_text_file(node_stderr);
+      first = err.substr(0, err.find('\n'));
+    }
+    if (!first.empty() && status > 0 && out.empty()) first = node + " exited with status " + std::to_string(status) + ": " + first;
     warning = status < 0 ? "SVG figures skipped: Node (`" + node + "`) not found; index.html draws them in the browser"
                          : "SVG figures skipped: " + (first.empty() ? node + " exited with status " + std::to_string(status) : first);
     return {};
