@@ -17,6 +17,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "report/page.h"
 #include "report/paper_values.h"
 #include "report/report.h"
 #include "report/results.h"
@@ -332,4 +333,23 @@ TEST_F(ReportTest, ReportDirectoryIsDeterministicAndAFailureKeepsTheOldOne) {
     EXPECT_NE(std::string(e.what()).find("scripts/install-web.sh"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(tmp / "c"));
+}
+
+TEST(ReportPage, TextAndDataCannotCloseTheScriptsOrInjectMarkup) {
+  Document doc;
+  Section s{"x", "a <b> & c", {}};
+  Block text;
+  text.kind = Block::Kind::Text;
+  text.text = "program `</script><img src=x>`";
+  s.blocks.push_back(text);
+  doc.sections.push_back(s);
+  WebAssets web;
+  web.vega = "var a = '</script>';";
+  const nlohmann::json spec = {{"data", {{"values", {{{"program", "</script><!--"}}}}}}};
+  const std::string html = render_html(doc, {{"f", spec}}, web);
+  EXPECT_EQ(html.find("</script><img"), std::string::npos);
+  EXPECT_EQ(html.find("'</script>'"), std::string::npos);  // the inlined script is escaped
+  EXPECT_NE(html.find("<code>&lt;/script&gt;&lt;img src=x&gt;</code>"), std::string::npos);
+  EXPECT_NE(html.find("\\u003c/script>\\u003c!--"), std::string::npos);  // JSON keeps the text, as \u003c
+  EXPECT_NE(html.find("<h2>a &lt;b&gt; &amp; c</h2>"), std::string::npos);
 }
