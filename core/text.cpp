@@ -11,6 +11,12 @@ std::string format_g17(double value) {
   return buf;
 }
 
+std::string format_g(double value) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%g", value);
+  return buf;
+}
+
 std::string format_fixed(double value, int decimals) {
   if (value != value) return "n/a";
   char buf[64];

@@ -9,6 +9,9 @@ namespace dynfault {
 // printf's "%.17g": round-trips every double (result tables, dumps).
 std::string format_g17(double value);
 
+// printf's "%g": short labels such as thresholds ("1e+06", "1000").
+std::string format_g(double value);
+
 // printf's "%.<decimals>f" (tables for people: "0.469"); NaN gives "n/a".
 std::string format_fixed(double value, int decimals);
 

@@ -1,7 +1,6 @@
 // The document of the report: sections, tables beside the paper's values,
 // figures and "not computed" entries, from the corpus summary and the results.
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -32,11 +31,6 @@ constexpr Absent kNotYetProduced[] = {
     {"Peers table", "re-evaluation of the peer techniques (IV-C)"},
 };
 
-std::string g(double v) {  // "%g": thresholds as the ids of docs/paper-values.json spell them
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 std::string split_name(const std::string& s) {
   return s == "heldout" ? "held-out" : s == "lopo" ? "LOPO" : s == "gap_lopo" ? "gap (LOPO)" : s;
 }
@@ -279,8 +273,8 @@ class Builder {
       Table f{"fig5a-table", "Fig. 5a: unstable runs and their first explosion, by threshold", "",
               {"threshold", "runs", "unstable", "share flagged", "at epoch 0", "share at epoch 0", "share by epoch 1", "non-finite"}, {}};
       for (size_t r = 0; r < t->size(); ++r) {
-        const std::string base = "fig5a." + g(t->number(r, "threshold")) + ".";
-        f.rows.push_back({text_cell(g(t->number(r, "threshold"))), text_cell(t->text(r, "runs")), text_cell(t->text(r, "unstable")),
+        const std::string base = "fig5a." + format_g(t->number(r, "threshold")) + ".";  // as the ids spell thresholds
+        f.rows.push_back({text_cell(format_g(t->number(r, "threshold"))), text_cell(t->text(r, "runs")), text_cell(t->text(r, "unstable")),
                           paper_.cell(base + "share_flagged", t->number(r, "share_flagged")),
                           text_cell(t->text(r, "at_epoch0")),
                           paper_.cell(base + "share_at_epoch0", t->number(r, "share_at_epoch0")),

@@ -1,19 +1,12 @@
 // Fig. 5a: histogram of the first explosion epoch of every unstable run, one
 // panel per instability threshold.
-#include <cstdio>
-
+#include "core/text.h"
 #include "report/figure.h"
 
 namespace dynfault::report {
 namespace {
 
 using nlohmann::json;
-
-std::string short_number(double v) {  // 1e+06, not 1000000
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 class FirstExplosion : public Figure {
   std::string artefact() const override { return "Fig. 5a"; }
@@ -23,7 +16,7 @@ class FirstExplosion : public Figure {
     const CsvTable& t = need_part_csv(in, "fig5a", "fig5a_histogram.csv");
     json values = json::array();
     for (size_t r = 0; r < t.size(); ++r)
-      values.push_back({{"threshold", "loss > " + short_number(t.number(r, "threshold"))},
+      values.push_back({{"threshold", "loss > " + format_g(t.number(r, "threshold"))},
                         {"epoch", t.number(r, "epoch")},
                         {"runs", t.number(r, "runs")}});
     if (values.empty()) throw NotComputed{t.path() + " has no unstable run", evaluate_command(in.corpus_path, "rq2", "fig5a")};
