@@ -452,7 +452,9 @@ class Builder {
     t.rows.push_back({text_cell("corpus runs"), text_cell(std::to_string(in_.corpus.trace_files))});
     s.blocks.push_back(table(t));
     for (const AnalysisResults& a : in_.results.analyses()) {
-      Table r{"configuration-" + a.name(), "Analysis " + a.name() + " (`" + a.dir() + "/run.json`)", "",
+      Table r{"configuration-" + a.name(), "Analysis " + a.name() + " (`" + a.dir() + "/run.json`)",
+              "command: rebuilt from the options run.json records; options it does not record (such as `--labels`, "
+              "`--parts`) are missing from it, so it may differ from the command that was run",
               {"setting", "value"}, {}};
       r.rows.push_back({text_cell("command (from run.json)"), text_cell("`" + command_of(a) + "`")});
       for (const auto& [key, value] : a.run().items()) {
