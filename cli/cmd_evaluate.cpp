@@ -13,7 +13,7 @@
 #include "core/corpus.h"
 #include "core/error.h"
 #include "evaluate/analysis.h"
-#include "evaluate/output_dir.h"
+#include "core/atomic_dir.h"
 
 namespace dynfault::cli {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "slurm/submit.h"
 
 namespace dynfault::cli {
@@ -84,7 +85,7 @@ const Register slurm_command(
         std::cout << slurm::queue_status_text(*dir);
         // Progress comes from `dynfault campaign status`, which this same binary has.
         std::string progress;
-        const int rc = slurm::run_capturing({"/proc/self/exe", "campaign", "status", *dir}, progress);
+        const int rc = run_capturing({"/proc/self/exe", "campaign", "status", *dir}, progress);
         if (rc != 0) throw Error(*dir, "`dynfault campaign status` failed (status " + std::to_string(rc) + ")");
         std::cout << progress;
       });

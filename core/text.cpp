@@ -11,6 +11,26 @@ std::string format_g17(double value) {
   return buf;
 }
 
+std::string format_g(double value) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%g", value);
+  return buf;
+}
+
+std::string format_significant(double value, int digits) {
+  if (value != value) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, value);
+  return buf;
+}
+
+std::string format_fixed(double value, int decimals) {
+  if (value != value) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
 std::vector<std::string> split_names(const std::string& text) {
   std::vector<std::string> names;
   std::stringstream in(text);

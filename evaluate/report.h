@@ -17,19 +17,9 @@ struct Cell {
 };
 
 inline std::string num(double v) { return std::isnan(v) ? "" : format_g17(v); }
-inline std::string num3(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
+inline std::string num3(double v) { return format_fixed(v, 3); }
 // Four significant digits, for Markdown cells whose scale spans decades (curvature).
-inline std::string sig4(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+inline std::string sig4(double v) { return format_significant(v, 4); }
 inline std::string ci3(const Cell& c) {
   if (std::isnan(c.low)) return num3(c.value);
   return num3(c.value) + " [" + num3(c.low) + ", " + num3(c.high) + "]";

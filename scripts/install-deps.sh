@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package dynfault needs to build, run and test.
-# Idempotent: packages already present are skipped, so a warm machine pays ~1 s.
+# Installs every Debian 12 package dynfault needs to build, run and test, then
+# the report's pinned vega packages (scripts/install-web.sh, npm ci into
+# ${DYNFAULT_BUILD_DIR:-build}/web). Idempotent: packages already present are
+# skipped, so a warm machine pays ~1 s.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   build-essential cmake ninja-build pkg-config git
@@ -15,7 +18,16 @@ packages=(
   slurm-wlm  # the local single-node Slurm of tests/slurm (no daemon starts on install)
   # tests and reference scripts only (golden files, h5py read-back)
   python3 python3-numpy python3-h5py python3-sklearn python3-statsmodels python3-pandas python3-torch
+  chromium  # the report's browser test (headless)
 )
+# The report draws its SVGs with Node >= 18. An existing one is kept: some
+# machines carry a Node (e.g. NodeSource's, with its own npm) whose package
+# conflicts with Debian's npm, so Debian's nodejs + npm only when there is none.
+node_ok() {
+  command -v node >/dev/null && command -v npm >/dev/null &&
+    [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 18 ]
+}
+node_ok || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,16 +36,15 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
-if [ "$(id -u)" -ne 0 ]; then
+elif [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages (${missing[*]}); run as root or install them yourself" >&2
   exit 1
+else
+  echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
 fi
 
-echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+bash "$root/scripts/install-web.sh" "${DYNFAULT_BUILD_DIR:-$root/build}"

@@ -5,8 +5,9 @@
 #   2. run it under mpirun on this machine's cores (resumable: re-running this
 #      script continues where an interrupted run stopped),
 #   3. collect it into one corpus and print its composition,
-#   4. evaluate it (within-program vs program-held-out) and write a report.
-# Results: ${DYNFAULT_OUT:-out/main-job}/{campaign,corpus.h5,results,report.md}
+#   4. evaluate it (within-program vs program-held-out) and write the report.
+# Results: ${DYNFAULT_OUT:-out/main-job}/{campaign,corpus.h5,results,report/}; open
+# report/index.html in a browser (self-contained; docs/report.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DYNFAULT_BUILD_DIR:-$root/build}
@@ -34,5 +35,5 @@ rm -rf "$out/results"
 # its category (docs/evaluate.md, --labels). A full campaign uses the defaults (killed mutants, k up to 50).
 mpirun --oversubscribe -np "$ranks" "$dynfault" evaluate rq1 "$out/corpus.h5" --out "$out/results" \
   --labels category --k 1,3 --table-k 3 --bootstrap 200 --permutations 10
-"$dynfault" report "$out/corpus.h5" --results "$out/results" --out "$out/report.md"
-echo "main job: corpus $out/corpus.h5, results $out/results, report $out/report.md"
+"$dynfault" report "$out/corpus.h5" --results "$out/results" --out "$out/report"
+echo "main job: corpus $out/corpus.h5, results $out/results, report $out/report/index.html"

@@ -16,9 +16,9 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "slurm/script_template.h"
 
-extern char** environ;
 
 namespace dynfault::slurm {
 namespace fs = std::filesystem;
@@ -234,37 +234,6 @@ std::string sbatch_command_line(const JobScript& job) {
   std::string line = "sbatch";
   for (const auto& a : job.sbatch_args) line += " " + shell_quote(a);
   return line;
-}
-
-int run_capturing(const std::vector<std::string>& argv, std::string& out) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(argv.front(), std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (spawned != 0) {
-    ::close(fds[0]);
-    return -1;
-  }
-  out.clear();
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n > 0) out.append(buf, static_cast<size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string submit(const JobScript& job) {

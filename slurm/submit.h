@@ -78,8 +78,4 @@ std::string submit(const JobScript& job);
 // Jobs recorded in <campaign>/slurm/jobs.tsv with their squeue state.
 std::string queue_status_text(const std::string& campaign);
 
-// Runs argv (PATH lookup), returns its exit status (or -1 if it could not be
-// started) and its standard output; standard error passes through.
-int run_capturing(const std::vector<std::string>& argv, std::string& out);
-
 }  // namespace dynfault::slurm

@@ -1,11 +1,13 @@
 // evaluate_synthetic_corpus OUT.h5 [programs] [runs_per_pair] [epochs]:
 // writes a synthetic corpus (synthetic_corpus.h) for the MPI identity test and
 // the benchmarks; `evaluate_synthetic_corpus --instability OUT.h5 [programs]
-// [runs_per_program]` writes the RQ2 corpus with planted explosions.
+// [runs_per_program] [categories]` writes the RQ2 corpus with planted explosions
+// (categories: comma-separated fault categories of the mutants, default Loss).
 #include <iostream>
 #include <string>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "synthetic_corpus.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +21,7 @@ int main(int argc, char** argv) {
       InstabilitySpec spec;
       if (argc > 3) spec.programs = std::stoi(argv[3]);
       if (argc > 4) spec.runs_per_program = std::stoi(argv[4]);
+      if (argc > 5) spec.categories = dynfault::split_names(argv[5]);
       write_instability_corpus(argv[2], spec);
     } else {
       SyntheticCorpusSpec spec;

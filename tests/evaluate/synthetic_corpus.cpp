@@ -111,7 +111,8 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
     const double program_loss = 0.5 + 0.3 * p;
     for (int r = 0; r <= spec.runs_per_program; ++r) {
       const bool original = r == spec.runs_per_program;
-      const std::string id = program + (original ? "_Original" : "_Loss_" + std::to_string(r + 1));
+      const std::string category = original ? "" : spec.categories[r % spec.categories.size()];
+      const std::string id = program + (original ? "_Original" : "_" + category + "_" + std::to_string(r + 1));
       const bool unstable = fragile && !original && r % 3 == 0;
       const bool late = unstable && p == 0 && r == 0;       // explodes at epoch 2
       const bool nan_val = unstable && p == 0 && r == 3;    // NaN val_loss at epoch 0
@@ -120,7 +121,7 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
       t.run_id = id;
       t.program = program;
       t.architecture = "FFNN";
-      t.category = original ? "" : "Loss";
+      t.category = category;
       t.mutant_id = original ? "" : id;
       t.operator_name = original ? "" : "synthetic";
       t.source = "synthetic";
@@ -154,7 +155,7 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
       truth.at_epoch0_1e6 += unstable && !late;
       truth.non_finite += nan_val;
       truth.moderate += moderate;
-      writer.add(t, original ? RunVerdict{-1, ""} : RunVerdict{1, "Loss"});
+      writer.add(t, original ? RunVerdict{-1, ""} : RunVerdict{1, category});
     }
   }
   writer.finish();

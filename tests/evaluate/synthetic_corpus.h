@@ -45,6 +45,9 @@ struct InstabilitySpec {
   bool separable = true;
   bool curvature = true;
   uint64_t seed = 3;
+  // Fault categories of the mutant runs, in turn (run r gets categories[r % n]); several make
+  // the corpus support RQ1's tasks too (the report's tests draw every figure from one corpus).
+  std::vector<std::string> categories = {"Loss"};
 };
 // Planted counts, for the tests' known answers.
 struct InstabilityTruth {

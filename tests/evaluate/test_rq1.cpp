@@ -13,7 +13,7 @@
 #include "evaluate/channel_sets.h"
 #include "evaluate/features.h"
 #include "evaluate/metrics.h"
-#include "evaluate/output_dir.h"
+#include "core/atomic_dir.h"
 #include "evaluate/rq1.h"
 #include "synthetic_corpus.h"
 #include "tests/support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "evaluate/output_dir.h"
+#include "core/atomic_dir.h"
 
 #include <filesystem>
 #include <random>
@@ -9,7 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 
-namespace dynfault::evaluate {
+namespace dynfault {
 namespace fs = std::filesystem;
 
 namespace {
@@ -60,20 +60,20 @@ void write_directory_atomically(const std::string& dir, const std::map<std::stri
   if (fs::exists(target, ec)) {
     const fs::path old = parent / ("." + target.filename().string() + ".old-" + unique_suffix());
     fs::rename(target, old, ec);
-    if (ec) throw Error(dir, "cannot move the previous results aside: " + ec.message());
+    if (ec) throw Error(dir, "cannot move the previous directory aside: " + ec.message());
     fs::rename(staging.path, target, ec);
     if (ec) {
       std::error_code ignore;
       fs::rename(old, target, ignore);
-      throw Error(dir, "cannot move the new results into place: " + ec.message());
+      throw Error(dir, "cannot move the new directory into place: " + ec.message());
     }
     staging.keep = true;
     fs::remove_all(old, ec);
     return;
   }
   fs::rename(staging.path, target, ec);
-  if (ec) throw Error(dir, "cannot move the results into place: " + ec.message());
+  if (ec) throw Error(dir, "cannot move the directory into place: " + ec.message());
   staging.keep = true;
 }
 
-}  // namespace dynfault::evaluate
+}  // namespace dynfault

@@ -1,0 +1,56 @@
+#include "report/figure.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dynfault::report {
+
+std::string evaluate_command(const std::string& corpus, const std::string& analysis, const std::string& part) {
+  std::string cmd = "dynfault evaluate " + analysis + " " + corpus + " --out results/" + analysis;
+  if (!part.empty()) cmd += " --parts " + part;
+  return cmd;
+}
+
+const AnalysisResults& need_analysis(const FigureInputs& in, const std::string& analysis) {
+  if (const AnalysisResults* a = in.results.find(analysis)) return *a;
+  if (const SkippedAnalysis* s = in.results.find_skipped(analysis))
+    throw NotComputed{"`evaluate all` skipped " + analysis + " (" + s->dir + "/skipped.md): " + s->reason,
+                      evaluate_command(in.corpus_path, analysis)};
+  throw NotComputed{"no " + analysis + " results were given (--results)", evaluate_command(in.corpus_path, analysis)};
+}
+
+const CsvTable& need_csv(const FigureInputs& in, const std::string& analysis, const std::string& file) {
+  const AnalysisResults& a = need_analysis(in, analysis);
+  if (!a.has(file)) throw NotComputed{a.dir() + "/" + file + " is missing", evaluate_command(in.corpus_path, analysis)};
+  return a.csv(file);
+}
+
+const CsvTable& need_part_csv(const FigureInputs& in, const std::string& part, const std::string& file) {
+  const AnalysisResults& a = need_analysis(in, "rq2");
+  const auto [status, note] = a.part(part);
+  if (status != "done" && !status.empty())
+    throw NotComputed{"RQ2 part " + part + " " + status + (note.empty() ? "" : ": " + note),
+                      evaluate_command(in.corpus_path, "rq2", part)};
+  return need_csv(in, "rq2", file);
+}
+
+nlohmann::json vega_lite(const std::string& title) {
+  return {{"$schema", "https://vega.github.io/schema/vega-lite/v5.json"},
+          {"title", title},
+          {"config", {{"font", "sans-serif"}, {"view", {{"stroke", nullptr}}}}}};
+}
+
+nlohmann::json window_x(const std::vector<double>& windows) {
+  std::vector<double> ticks = windows;
+  std::sort(ticks.begin(), ticks.end());
+  ticks.erase(std::unique(ticks.begin(), ticks.end()), ticks.end());
+  return {{"field", "k"},
+          {"type", "quantitative"},
+          {"scale", {{"type", "log"}, {"nice", false}}},
+          {"axis", {{"values", ticks}, {"format", "d"}}},
+          {"title", "window k (epochs)"}};
+}
+
+nlohmann::json value_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace dynfault::report

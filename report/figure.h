@@ -1,0 +1,66 @@
+#pragma once
+// One chart of the report: a Vega-Lite specification written from the results
+// files. One file per figure in report/figures/<name>.cpp defining
+// make_figure_<name>(); report/CMakeLists.txt generates the table from that
+// folder (as evaluate's analyses), so adding a file adds a figure. The name is
+// the figure's id in the page and its file name (figures/<name>.svg).
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "collect/summary.h"
+#include "report/results.h"
+
+namespace dynfault::report {
+
+struct FigureInputs {
+  std::string corpus_path;
+  const collect::CorpusSummary& corpus;
+  const Results& results;
+};
+
+// Thrown by a figure whose results are absent: why, and the command that computes them.
+struct NotComputed {
+  std::string reason, command;
+};
+
+class Figure {
+ public:
+  virtual ~Figure() = default;
+  virtual std::string artefact() const = 0;  // the paper's name: "Fig. 2", "Table II"
+  virtual std::string title() const = 0;     // what it shows
+  virtual std::string section() const = 0;   // "corpus", "rq1", "rq2": where the page places it
+  // The Vega-Lite specification with the data inline; throws NotComputed.
+  virtual nlohmann::json spec(const FigureInputs& in) const = 0;
+};
+
+struct FigureEntry {
+  std::string name;
+  std::function<std::unique_ptr<Figure>()> make;
+};
+
+// Every figure, sorted by name (generated from report/figures/).
+const std::vector<FigureEntry>& figures();
+
+// --- helpers shared by the spec writers -----------------------------------
+
+// The analysis's results, or NotComputed naming the command that computes them.
+const AnalysisResults& need_analysis(const FigureInputs& in, const std::string& analysis);
+// A results file of the analysis (NotComputed if the analysis or the file is absent).
+const CsvTable& need_csv(const FigureInputs& in, const std::string& analysis, const std::string& file);
+// An RQ2 part that ran (NotComputed with the part's note otherwise), then its file.
+const CsvTable& need_part_csv(const FigureInputs& in, const std::string& part, const std::string& file);
+// The command that computes an analysis (or one RQ2 part) for this corpus.
+std::string evaluate_command(const std::string& corpus, const std::string& analysis, const std::string& part = "");
+
+// A Vega-Lite top-level specification with the report's common settings.
+nlohmann::json vega_lite(const std::string& title);
+// The x encoding of a window k (log scale, a tick at each k given, no padding to "nice" values).
+nlohmann::json window_x(const std::vector<double>& windows);
+// A number for Vega-Lite data: null when undefined.
+nlohmann::json value_or_null(double v);
+
+}  // namespace dynfault::report

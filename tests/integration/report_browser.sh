@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The report as a person would look at it: `dynfault report` on a synthetic
+# corpus's `evaluate all` results, then headless Chromium loads index.html from
+# file:// (no network) and the dumped DOM must hold every chart drawn as SVG,
+# every table, and no console message or page error. Writes a PNG screenshot
+# (report.png in the scratch directory) for a person to look at. Also: without
+# Node the HTML is still written (one-line warning, no SVGs); results of
+# another corpus are a one-line error, exit 1, the old report intact.
+# Usage: report_browser.sh DYNFAULT SCRATCH. Exit 77 (skipped) without
+# chromium, node or the vega packages (scripts/install-deps.sh installs them).
+set -euo pipefail
+dynfault=$1 work=$2
+build=$(cd "$(dirname "$dynfault")/.." && pwd)
+make_corpus="$build/tests/evaluate/evaluate_synthetic_corpus"
+chromium=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chromium" ] || { echo "skipped: no chromium"; exit 77; }
+command -v node >/dev/null || { echo "skipped: no node"; exit 77; }
+[ -f "$build/web/node_modules/vega/build/vega.min.js" ] || { echo "skipped: no $build/web (scripts/install-web.sh)"; exit 77; }
+[ -x "$make_corpus" ] || { echo "missing $make_corpus"; exit 1; }
+
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+"$make_corpus" --instability corpus.h5 6 12 Hyperparameter,Layer,Loss,Optimization >/dev/null
+"$make_corpus" --instability other.h5 6 10 Hyperparameter,Layer,Loss,Optimization >/dev/null
+"$dynfault" evaluate all corpus.h5 --out results --labels category --k 1,3 --table-k 3 --folds 3 --bootstrap 30 \
+  --permutations 3 --clusters 2,3 --triage-k 3 --restarts 2 --quiet >/dev/null
+start=$(date +%s.%N)
+"$dynfault" report corpus.h5 --results results --out report
+end=$(date +%s.%N)
+echo "report generated in $(echo "$end - $start" | bc) s, $(du -sb report | cut -f1) bytes"
+
+expected=$(sed -n 's/.*<meta name="dynfault-figures" content="\([0-9]*\)">.*/\1/p' report/index.html)
+[ "$expected" -ge 11 ] || { echo "expected at least 11 figures, the page declares '$expected'"; exit 1; }
+[ "$(ls report/figures/*.svg | wc -l)" -eq "$expected" ] || { echo "figures/*.svg: not one per figure"; exit 1; }
+
+# A fresh profile each time, so nothing cached from another run is loaded.
+browse=(timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile"
+        --enable-logging=stderr --v=0 --virtual-time-budget=30000)
+"${browse[@]}" --dump-dom "file://$work/report/index.html" >dom.html 2>console.log
+if grep -q "CONSOLE" console.log; then
+  echo "console messages in the browser:"
+  grep "CONSOLE" console.log
+  exit 1
+fi
+grep -q '<pre id="report-errors" hidden=""></pre>' dom.html || { echo "page errors:"; grep -A3 'report-errors' dom.html; exit 1; }
+grep -q "data-rendered=\"$expected\"" dom.html || { echo "body data-rendered is not $expected"; grep -o 'data-rendered="[0-9]*"' dom.html; exit 1; }
+svgs=$(sed -n "/^<body/,\$p" dom.html | grep -o "<svg" | wc -l)  # the inlined scripts in <head> hold "<svg" strings
+[ "$svgs" -eq "$expected" ] || { echo "$svgs <svg> elements after rendering, expected $expected"; exit 1; }
+for name in $(sed -n 's/.*<div class="chart" id="chart-\([a-z0-9_]*\)">.*/\1/p' report/index.html); do
+  grep -q "id=\"chart-$name\"[^>]*><svg" dom.html || { echo "figure $name not drawn"; exit 1; }
+done
+for table in table2 table2-categories tasks table4 fig2-table table5 table5-identity fig3a-table fig3b-table separation \
+             rq2-parts fig5a-table table6 fig6-table fig7-table table7-silhouette table7 triage fig9-table paper-values configuration; do
+  grep -q "<table id=\"$table\">" dom.html || { echo "table $table missing"; exit 1; }
+done
+grep -q "not computed" dom.html || { echo "no 'not computed' entry (RQ3 figures should be listed)"; exit 1; }
+echo "chromium: $svgs SVG charts drawn, every table present, no console message"
+
+"${browse[@]}" --window-size=1280,9000 --hide-scrollbars --screenshot="$work/report.png" "file://$work/report/index.html" \
+  >/dev/null 2>&1
+[ -s "$work/report.png" ] || { echo "no screenshot written"; exit 1; }
+echo "screenshot: $work/report.png"
+
+# Without Node: the HTML is still written, with a one-line warning, and no SVGs.
+DYNFAULT_NODE=/nonexistent/node "$dynfault" report corpus.h5 --results results --out report-nonode 2>warn.txt
+[ "$(wc -l <warn.txt)" -eq 1 ] && grep -q "warning: SVG figures skipped" warn.txt || { cat warn.txt; exit 1; }
+[ -f report-nonode/index.html ] && ! ls report-nonode/figures/*.svg >/dev/null 2>&1 || { echo "no-node report wrong"; exit 1; }
+
+# Results of another corpus: exit 1, one line naming the file, the old report untouched.
+before=$(cd report && find . -type f -exec sha256sum {} + | sort)
+set +e
+"$dynfault" report other.h5 --results results --out report 2>err.txt
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "exit $rc for results of another corpus"; exit 1; }
+[ "$(wc -l <err.txt)" -eq 1 ] && grep -q "results/rq1/run.json: results of another corpus" err.txt || { cat err.txt; exit 1; }
+[ "$(cd report && find . -type f -exec sha256sum {} + | sort)" = "$before" ] || { echo "old report changed"; exit 1; }
+[ -z "$(ls -A . | grep '^\.report')" ] || { echo "staging directory left behind"; exit 1; }
+echo "ok"
