@@ -1,6 +1,7 @@
 #include "campaign/collect_bridge.h"
 
 #include <filesystem>
+#include <set>
 
 #include "core/error.h"
 #include "campaign/journal.h"
@@ -28,7 +29,19 @@ collect::MergeSource campaign_merge_source(const std::string& dir) {
     // export_corpus validates every batch trace against the journal as it writes.
     if (!fs::exists(corpus)) export_corpus(d, corpus, false);
     source.corpus_files.push_back(corpus);
-    for (const auto& r : journal.done) (*source.expected_checksums)[r.task_id] = r.checksum;
+    // The journal's checksums are of the traces as written. Where batches hold an
+    // older trace schema, the corpus holds the traces upgraded: expect their
+    // checksums instead, from the batches (validated against the journal on the way).
+    std::set<std::string> batches;
+    for (const auto& r : journal.done) batches.insert(r.batch);
+    bool older = false;
+    for (const auto& b : batches) older = older || batch_trace_schema(d + "/batches/" + b) < Trace::kSchemaVersion;
+    if (older)
+      for_each_journaled_trace(d, [&](const Trace& t, const RunVerdict&) {
+        (*source.expected_checksums)[t.run_id] = trace_checksum(t);
+      });
+    else
+      for (const auto& r : journal.done) (*source.expected_checksums)[r.task_id] = r.checksum;
   }
   return source;
 }

@@ -166,6 +166,15 @@ void write_batch_file(const std::string& path, const std::vector<Trace>& traces)
   write_file_atomically(path, data);
 }
 
+int64_t batch_trace_schema(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string header(sizeof(kMagic), '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(header.size())) ||
+      header.compare(0, sizeof(kMagic) - 1, kMagic) != 0)
+    throw Error(path, "not a dynfault campaign batch file");
+  return static_cast<uint8_t>(header[sizeof(kMagic) - 1]);
+}
+
 std::map<std::string, Trace> read_batch_file(const std::string& path, int64_t* trace_schema) {
   const std::string data = read_text_file(path);
   const size_t header = sizeof(kMagic) - 1 + 1, trailer = 4 + 8 + 8;

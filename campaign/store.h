@@ -43,6 +43,8 @@ void write_batch_file(const std::string& path, const std::vector<Trace>& traces)
 // upgrade_trace. Throws dynfault::Error naming the file when it is truncated,
 // corrupt (checksum) or not a batch file.
 std::map<std::string, Trace> read_batch_file(const std::string& path, int64_t* trace_schema = nullptr);
+// The trace schema of a batch file from its header alone (no checksum check).
+int64_t batch_trace_schema(const std::string& path);
 
 class BatchStore {
  public:

@@ -5,7 +5,8 @@
 #   2. run it under mpirun on this machine's cores (resumable: re-running this
 #      script continues where an interrupted run stopped),
 #   3. collect it into one corpus and print its composition,
-#   4. evaluate it (within-program vs program-held-out) and write the report.
+#   4. evaluate it (RQ1 within-program vs program-held-out, RQ2 instability and curvature) and
+#      write the report.
 # Results: ${DYNFAULT_OUT:-out/main-job}/{campaign,corpus.h5,results,report/}; open
 # report/index.html in a browser (self-contained; docs/report.md).
 set -euo pipefail
@@ -31,9 +32,10 @@ mpirun --oversubscribe -np "$ranks" "$dynfault" campaign run "$out/campaign"
 "$dynfault" collect "$out/campaign" --out "$out/corpus.h5"
 "$dynfault" collect --summary "$out/corpus.h5"
 rm -rf "$out/results"
-# Smoke runs log 3 epochs (windows k = 1, 3), and 3 repeats kill few mutants: label every mutant run by
-# its category (docs/evaluate.md, --labels). A full campaign uses the defaults (killed mutants, k up to 50).
-mpirun --oversubscribe -np "$ranks" "$dynfault" evaluate rq1 "$out/corpus.h5" --out "$out/results" \
+# Every analysis (RQ1 and RQ2, results/<analysis>/). Smoke runs log 3 epochs (windows k = 1, 3), and
+# 3 repeats kill few mutants: label every mutant run by its category (docs/evaluate.md, --labels).
+# A full campaign uses the defaults (killed mutants, k up to 50).
+mpirun --oversubscribe -np "$ranks" "$dynfault" evaluate all "$out/corpus.h5" --out "$out/results" \
   --labels category --k 1,3 --table-k 3 --bootstrap 200 --permutations 10
 "$dynfault" report "$out/corpus.h5" --results "$out/results" --out "$out/report"
 echo "main job: corpus $out/corpus.h5, results $out/results, report $out/report/index.html"

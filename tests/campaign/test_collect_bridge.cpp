@@ -62,3 +62,28 @@ TEST(CollectBridge, DynfaultCollectReadsACampaignDirectory) {
   EXPECT_EQ(CorpusReader(d / "corpus.h5").index().size(), runs);
 #endif
 }
+
+// A campaign of schema version 1 (tests/core/data/schema-v1/campaign: batches
+// and a consolidated traces.h5 written by the version-1 code) collects with
+// today's binary: the journal's checksums are checked on the traces as
+// written, and the merged corpus holds them upgraded.
+TEST(CollectBridge, Version1CampaignCollectsUpgraded) {
+  TempDir d("collect_bridge_v1");
+  const std::string c = d / "c";
+  std::filesystem::copy(std::string(DYNFAULT_SOURCE_DIR) + "/tests/core/data/schema-v1/campaign", c,
+                        std::filesystem::copy_options::recursive);
+  campaign::register_collect_reader();
+  for (const bool consolidated : {true, false}) {
+    if (!consolidated) std::filesystem::remove(c + "/traces.h5");  // then from the batch files
+    const std::string out = d / (consolidated ? "from_traces.h5" : "from_batches.h5");
+    EXPECT_EQ(collect::merge_corpora(collect::expand_merge_inputs({c}), out).runs_written, 2u);
+    const CorpusReader merged(out);
+    for (const auto& row : merged.index()) {
+      const Trace t = merged.read(row.run_id);
+      EXPECT_TRUE(t.has_channel("cf_hvp_layer_mean")) << row.run_id;
+      EXPECT_FALSE(t.has_channel("cf_hvp_mean")) << row.run_id;
+    }
+  }
+  EXPECT_TRUE(CorpusReader(d / "from_traces.h5").read("31556268.orig.r000") ==
+              CorpusReader(d / "from_batches.h5").read("31556268.orig.r000"));
+}

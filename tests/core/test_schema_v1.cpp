@@ -91,7 +91,7 @@ TEST(SchemaV1, TraceFileReadsUpgraded) {
 }
 
 TEST(SchemaV1, CorpusReadsUpgradedAndRewritesAsVersion2) {
-  CorpusReader reader(kData + "/corpus.h5");
+  CorpusReader reader(kData + "/campaign/traces.h5");
   ASSERT_EQ(reader.index().size(), 2u);
   for (const auto& row : reader.index()) expect_upgraded(reader.read(row.run_id));
   // Written again, the upgraded trace is a version-2 trace equal to itself read back.
