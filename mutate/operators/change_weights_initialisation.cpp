@@ -2,7 +2,11 @@
 // (Dense, Conv, LSTM/GRU/SimpleRNN; the input kernel of recurrent layers).
 // Values: DeepCrime's 13 Keras initialisers without `identity` (2-D kernels
 // only; DeepCrime drops it for other shapes), minus the current one by name, as
-// DeepCrime removes it. `constant` with no value is Constant(0), i.e. `zeros`.
+// DeepCrime removes it. `constant` with no value is Constant(0), i.e. `zeros`:
+// the catalogue emits `zeros` only (DeepCrime's list holds both, 127 equivalent
+// pairs over the zoo); `constant` is still accepted as a parameter.
+#include <set>
+
 #include "core/error.h"
 #include "mutate/layer_operator.h"
 
@@ -41,10 +45,12 @@ DYNFAULT_OPERATOR(change_weights_initialisation) {
     return has_kernel(acted_type(s.layers[i])) ? "" : "it has no kernel";
   };
   r.current = [](const ProgramSpec& s, size_t i) { return Json(current_key(s.layers[i])); };
+  // By meaning, not by name: `constant` (no value) is `zeros`, so only `zeros` is emitted.
   r.catalogue = [](const ProgramSpec& s, size_t i) {
     std::vector<Json> v;
+    std::set<std::string> meant = {current_key(s.layers[i])};
     for (const auto& name : kInitialisers)
-      if (key_of(name) != current_key(s.layers[i])) v.emplace_back(name);
+      if (meant.insert(key_of(name)).second) v.emplace_back(name);
     return v;
   };
   r.read_value = [](const Params& p, const ProgramSpec& s, size_t i) {
