@@ -45,7 +45,12 @@ std::string category_of_file_name(const std::string& category) { return category
 std::string published_csv_text(const Trace& trace) {
   const auto& columns = published_columns();
   std::vector<std::optional<size_t>> source(columns.size());
-  for (size_t c = 0; c < columns.size(); ++c) source[c] = trace.channel_index(columns[c].channel);
+  std::vector<bool> zero(columns.size(), false);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    source[c] = trace.channel_index(columns[c].channel);
+    if (!source[c] && columns[c].dynfault_channel) source[c] = trace.channel_index(columns[c].dynfault_channel);
+    zero[c] = !source[c] && columns[c].zero_for_dynfault && trace.source == "dynfault";
+  }
   std::string out = published_header() + "\n";
   for (size_t e = 0; e < trace.epochs(); ++e) {
     for (size_t c = 0; c < columns.size(); ++c) {
@@ -54,6 +59,8 @@ std::string published_csv_text(const Trace& trace) {
         v = trace.value(e, *source[c]);
       else if (c == 0)
         v = static_cast<double>(e);  // no epoch channel: rows are epochs 0, 1, ...
+      else if (zero[c])
+        v = 0;
       if (c) out += ',';
       out += format_cell(v, columns[c].format);
     }

@@ -31,15 +31,17 @@ const std::vector<PublishedColumn>& published_columns() {
       {"gradient_max", "gradient_max", "1", F::Real, false},
       {"gradient_min", "gradient_min", "1", F::Real, false},
       {"gradient_median", "gradient_median", "1", F::Real, false},
-      {"adjusted_lr", "adjusted_lr", "1", F::Real, false},
+      // dynfault logs the lr each epoch trained with (V2 logged it after its x0.9 side effect).
+      {"adjusted_lr", "adjusted_lr", "1", F::Real, false, "learning_rate"},
       {"mean_activation", "mean_activation", "1", F::Real, false},
       {"std_activation", "std_activation", "1", F::Real, false},
       {"mean_grad", "mean_grad", "1", F::Real, false},
       {"std_grad", "std_grad", "1", F::Real, false},
       // Hardware: describe the execution, not the result (core: sys_* channels).
-      {"cpu_utilization", "sys_cpu_utilization", "%", F::Real, false},
-      {"gpu_memory_utilization", "sys_gpu_memory_utilization", "MB", F::Real, false},
-      {"memory_usage", "sys_memory_usage", "%", F::Real, false},
+      // dynfault's own process figures: CPU % of one core, resident MiB (not psutil's machine-wide %).
+      {"cpu_utilization", "sys_cpu_utilization", "%", F::Real, false, "sys_cpu_percent"},
+      {"gpu_memory_utilization", "sys_gpu_memory_utilization", "MB", F::Real, false, nullptr, true},
+      {"memory_usage", "sys_memory_usage", "%", F::Real, false, "sys_rss_mb"},
   };
   return columns;
 }

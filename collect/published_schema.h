@@ -22,6 +22,11 @@ struct PublishedColumn {
   const char* unit;     // "1", "count", "flag", "%" or "MB"
   CellFormat format;
   bool is_flag;         // 0/1 column: True/False and tf.Tensor(bool) cells are accepted on import
+  // Export only: the channel a dynfault-trained trace logs for this column when
+  // it lacks `channel` (docs/trace-format.md, mapping table), or, with
+  // zero_for_dynfault, 0 for runs of source "dynfault" (no GPU).
+  const char* dynfault_channel = nullptr;
+  bool zero_for_dynfault = false;
 };
 
 // The 31 columns in file order.

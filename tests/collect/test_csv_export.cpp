@@ -203,3 +203,22 @@ TEST(ExportCsv, RefusesAnExistingFolderAndLeavesNothingBehind) {
   EXPECT_EQ(export_csv_dir(corpus, dir / "empty"), 1u);
   EXPECT_TRUE(fs::exists(dir.path() / "empty" / "traces" / "555_Loss_0001.csv"));
 }
+
+// A dynfault-trained trace logs learning_rate, sys_cpu_percent and sys_rss_mb, not the published
+// names: the export maps them as docs/trace-format.md's table says, and writes gpu 0 (CPU training).
+TEST(ExportCsv, DynfaultTrainedChannelsFillTheLrAndHardwareColumns) {
+  Trace t;
+  t.run_id = "r";
+  t.source = "dynfault";
+  t.set_channels({"train_loss", "learning_rate", "sys_cpu_percent", "sys_rss_mb"}, {"1", "1", "%", "MiB"});
+  t.append_epoch({0.5, 0.001, 97.5, 512.25});
+  const auto records = parse_csv(published_csv_text(t), "x");
+  ASSERT_EQ(records.size(), 2u);
+  const auto& row = records[1].fields;
+  EXPECT_EQ(row[23], "0.001");   // adjusted_lr <- learning_rate (never rescaled)
+  EXPECT_EQ(row[28], "97.5");    // cpu_utilization <- sys_cpu_percent
+  EXPECT_EQ(row[29], "0.0");     // gpu_memory_utilization: 0 for dynfault runs
+  EXPECT_EQ(row[30], "512.25");  // memory_usage <- sys_rss_mb
+  t.source = "deep4ge";          // an imported trace without the column keeps NaN
+  EXPECT_EQ(parse_csv(published_csv_text(t), "x")[1].fields[29], "nan");
+}
