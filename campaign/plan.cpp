@@ -50,11 +50,43 @@ bool PlannedSearch::operator==(const PlannedSearch& o) const {
          state == o.state;
 }
 
+const ProbeSet& probes_for(const CampaignSettings& s, const std::string& program) {
+  const auto it = s.probes_by_program.find(program);
+  return it == s.probes_by_program.end() ? s.probes : it->second;
+}
+
+std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(path, "must be a JSON object {\"<program id>\": \"cf\" | \"of\" | \"cf,of\" | \"none\"}");
+  const std::set<std::string> planned(programs.begin(), programs.end());
+  std::map<std::string, ProbeSet> out;
+  for (const auto& [program, probes] : j.items()) {
+    if (!planned.count(program)) throw Error(path, "names program '" + program + "', which the plan does not select");
+    if (!probes.is_string()) throw Error(path, "program '" + program + "': probes must be a string such as \"cf\"");
+    out[program] = parse_probes(probes.get<std::string>(), path + ": program " + program);
+  }
+  for (const auto& p : programs)
+    if (!out.count(p)) throw Error(path, "has no probes for program '" + p + "' (every planned program needs an entry)");
+  return out;
+}
+
 nlohmann::json to_json(const CampaignSettings& s) {
-  return {{"programs", s.programs},  {"selection", s.selection},
-          {"repeats", s.repeats},    {"probes", to_string(s.probes)},
-          {"scale", to_string(s.scale)}, {"max_mutants", s.max_mutants},
-          {"seed", std::to_string(s.seed)}, {"shards", s.shards}};
+  nlohmann::json j = {{"programs", s.programs},  {"selection", s.selection},
+                      {"repeats", s.repeats},    {"probes", to_string(s.probes)},
+                      {"scale", to_string(s.scale)}, {"max_mutants", s.max_mutants},
+                      {"seed", std::to_string(s.seed)}, {"shards", s.shards}};
+  // Only when given, so plans without it keep their bytes.
+  if (!s.probes_by_program.empty()) {
+    nlohmann::json by = nlohmann::json::object();
+    for (const auto& [program, probes] : s.probes_by_program) by[program] = to_string(probes);
+    j["probes_by_program"] = by;
+  }
+  return j;
 }
 
 CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& where) {
@@ -69,6 +101,14 @@ CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& 
     s.max_mutants = field<int>(j, "max_mutants", w);
     s.seed = std::stoull(field<std::string>(j, "seed", w));
     s.shards = field<int>(j, "shards", w);
+    if (j.contains("probes_by_program")) {
+      const auto& by = j.at("probes_by_program");
+      if (!by.is_object()) throw Error(w, "probes_by_program must be an object");
+      for (const auto& [program, probes] : by.items()) {
+        if (!probes.is_string()) throw Error(w, "probes_by_program: '" + program + "' must be a string");
+        s.probes_by_program[program] = parse_probes(probes.get<std::string>(), w + ": probes_by_program");
+      }
+    }
   } catch (const std::invalid_argument&) {
     throw Error(where, "bad settings: seed is not an integer");
   }
@@ -167,7 +207,7 @@ std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIde
     t.repeat = r;
     t.run_id = make_task_id(run.program, run.mutant_id, r);
     t.seed = task_seed(settings.seed, t.run_id);
-    t.probes = settings.probes;
+    t.probes = probes_for(settings, run.program);
     t.scale = settings.scale;
     t.expected_cost = expected_cost;
     tasks.push_back(std::move(t));
@@ -188,7 +228,7 @@ Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
     run.operator_name = op;
     run.category = parse_optional_category(category, "mutant " + mutant_id);
     run.parameters = parameters;
-    for (auto& t : repeat_tasks(settings, run, estimate_cost(trained, settings.scale, settings.probes)))
+    for (auto& t : repeat_tasks(settings, run, estimate_cost(trained, settings.scale, probes_for(settings, spec.id))))
       plan.tasks.push_back(std::move(t));
   };
   for (const auto& program : settings.programs) {
@@ -240,6 +280,13 @@ std::vector<Plan> split_plan(const Plan& plan, int shards) {
     out[s].shard_count = shards;
   }
   for (const auto& p : programs) out[shard_of[p]].settings.programs.push_back(p);
+  for (auto& shard : out) {  // each shard names the probes of its own programs only
+    std::map<std::string, ProbeSet> own;
+    for (const auto& p : shard.settings.programs)
+      if (const auto it = plan.settings.probes_by_program.find(p); it != plan.settings.probes_by_program.end())
+        own.insert(*it);
+    shard.settings.probes_by_program = std::move(own);
+  }
   for (const auto& [key, text] : plan.specs) {
     const std::string program = key.substr(0, key.find('/'));
     out[shard_of.at(program)].specs[key] = text;

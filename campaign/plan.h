@@ -28,11 +28,19 @@ struct CampaignSettings {
   std::string selection;              // what the user asked for: "set:dynfault38" or "list:a,b"
   int repeats = 20;                   // runs per original and per mutant configuration
   ProbeSet probes{{"cf", "of"}};
+  // Per-program probes (campaign plan --probes-by-program), as DynFault ran
+  // some programs with CF and others with OF; empty: `probes` for every program.
+  std::map<std::string, ProbeSet> probes_by_program;
   Scale scale = Scale::Reduced;
   int max_mutants = -1;               // per program; -1 = all
   uint64_t seed = 0;
   int shards = 1;
 };
+// The probes the runs of `program` use.
+const ProbeSet& probes_for(const CampaignSettings& s, const std::string& program);
+// Reads a --probes-by-program file: a JSON object {"<program id>": "cf" | "of" | "cf,of" | "none"}
+// that names every program of `programs` and no other. Throws dynfault::Error naming the file.
+std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs);
 nlohmann::json to_json(const CampaignSettings& s);
 CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& where);
 

@@ -193,7 +193,7 @@ void CampaignState::schedule(const PlannedMutant& m, Update& update) {
   run.operator_name = m.operator_name;
   run.category = parse_optional_category(m.category, "mutant " + m.mutant_id);
   run.parameters = m.parameters;
-  const double cost = estimate_cost(spec, plan_.settings.scale, plan_.settings.probes);
+  const double cost = estimate_cost(spec, plan_.settings.scale, probes_for(plan_.settings, m.program));
   for (auto& t : repeat_tasks(plan_.settings, run, cost)) update.new_tasks.push_back(add_task(std::move(t)));
 }
 

@@ -24,7 +24,7 @@ std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
 
 void add_plan_command(CLI::App& campaign) {
   struct Options {
-    std::string set, programs, probes = "cf,of", scale = "reduced", out;
+    std::string set, programs, probes = "cf,of", probes_by_program, scale = "reduced", out;
     int repeats = 20, max_mutants = -1, shards = 1;
     std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
     bool force = false;
@@ -36,7 +36,11 @@ void add_plan_command(CLI::App& campaign) {
   set->excludes(programs);
   plan->add_option("--repeats", o->repeats, "runs per original and per mutant setting (DeepCrime: 20)")
       ->capture_default_str();
-  plan->add_option("--probes", o->probes, "cf, of, cf,of or none")->capture_default_str();
+  auto* probes = plan->add_option("--probes", o->probes, "cf, of, cf,of or none")->capture_default_str();
+  plan->add_option("--probes-by-program", o->probes_by_program,
+                   "JSON file {\"<program>\": \"cf\"|\"of\"|\"cf,of\"|\"none\"} naming every planned program: "
+                   "per-program probes, as DynFault's CF/OF split (docs/campaign.md)")
+      ->excludes(probes);
   plan->add_option("--scale", o->scale, "full, reduced or smoke")->capture_default_str();
   plan->add_option("--max-mutants", o->max_mutants,
                    "at most M mutants per program, spread over fault categories (-1: all)")
@@ -60,6 +64,8 @@ void add_plan_command(CLI::App& campaign) {
     }
     s.repeats = o->repeats;
     s.probes = parse_probes(o->probes, "--probes");
+    if (!o->probes_by_program.empty())
+      s.probes_by_program = read_probes_by_program(o->probes_by_program, s.programs);
     s.scale = parse_scale(o->scale, "--scale");
     s.max_mutants = o->max_mutants;
     s.seed = parse_seed("--seed", o->seed);

@@ -190,3 +190,60 @@ TEST(Plan, CommandRefusesANegativeSeed) {
   EXPECT_EQ(message.find('\n'), message.size() - 1) << message;
   EXPECT_FALSE(fs::exists(out));
 }
+
+// DynFault ran some programs with CF and others with OF: --probes-by-program.
+TEST(Plan, ProbesByProgramSetEachProgramsProbesAndSurviveSharding) {
+  TempDir d("plan_probes_by_program");
+  CampaignSettings s = settings({"31556268", "44164749"});
+  {
+    std::ofstream f(d / "probes.json");
+    f << R"({"31556268": "cf", "44164749": "of"})";
+  }
+  s.probes_by_program = read_probes_by_program(d / "probes.json", s.programs);
+  const Plan p = make_plan(s, zoo());
+  size_t cf = 0, of = 0;
+  for (const auto& t : p.tasks) {
+    EXPECT_EQ(to_string(t.probes), t.program == "31556268" ? "cf" : "of") << t.run_id;
+    (t.program == "31556268" ? cf : of) += 1;
+  }
+  EXPECT_GT(cf, 0u);
+  EXPECT_GT(of, 0u);
+  // plan.json keeps it; a plan without it has no such key (its bytes are unchanged).
+  write_campaign(d / "c", p, false);
+  EXPECT_EQ(load_plan(d / "c").settings.probes_by_program, s.probes_by_program);
+  EXPECT_FALSE(to_json(settings({"31556268"})).contains("probes_by_program"));
+  // Each shard names its own programs only.
+  for (const Plan& shard : split_plan(p, 2)) {
+    ASSERT_EQ(shard.settings.probes_by_program.size(), 1u);
+    EXPECT_EQ(shard.settings.probes_by_program.begin()->first, shard.settings.programs.front());
+  }
+}
+
+TEST(Plan, BadProbesByProgramFileIsOneLineAndWritesNothing) {
+  TempDir d("plan_probes_bad");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"31556268": "cf"})", "no probes for program '44164749'"},
+      {R"({"31556268": "cf", "44164749": "of", "99999999": "cf"})", "names program '99999999'"},
+      {R"({"31556268": "cf", "44164749": "hvp"})", "hvp"},
+      {R"(["cf"])", "must be a JSON object"},
+      {R"({"31556268": 1, "44164749": "of"})", "must be a string"},
+      {"{", "not valid JSON"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string file = d / ("p" + std::to_string(i) + ".json"), out = d / ("c" + std::to_string(i));
+    const std::string log = d / ("log" + std::to_string(i));
+    {
+      std::ofstream f(file);
+      f << cases[i].first;
+    }
+    dynfault_test::ChildProcess plan({CAMPAIGN_DRIVER, "campaign", "plan", "--programs", "31556268,44164749",
+                                      "--probes-by-program", file, "--out", out},
+                                     {}, log);
+    EXPECT_EQ(plan.wait(60), 1) << cases[i].first;
+    const std::string message = read_text_file(log);
+    EXPECT_NE(message.find(cases[i].second), std::string::npos) << message;
+    EXPECT_NE(message.find(file), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), message.size() - 1) << message;
+    EXPECT_FALSE(fs::exists(out)) << cases[i].first;
+  }
+}
