@@ -25,11 +25,12 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
   // that scheduled them, so every id is known by the time it is reached; ids
   // still unknown at the end mean the journal belongs to another plan.
   replaying_ = true;
+  const std::string journal_file = journal.path.empty() ? "journal" : journal.path;
   std::vector<const DoneRecord*> deferred;
   auto apply = [&](const DoneRecord& r) {
     const auto i = find(r.task_id);
     if (!i) return false;
-    if (done_[*i]) throw Error("journal", "task '" + r.task_id + "' is recorded as finished twice");
+    if (done_[*i]) throw Error(journal_file, "task '" + r.task_id + "' is recorded as finished twice");
     record_done(*i, r.metric, r.status);
     return true;
   };
@@ -47,7 +48,7 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
     }
   }
   if (!deferred.empty())
-    throw Error("journal", "records task '" + deferred.front()->task_id + "', which this campaign's plan does not have");
+    throw Error(journal_file, "records task '" + deferred.front()->task_id + "', which this campaign's plan does not have");
   replaying_ = false;
 }
 
