@@ -365,7 +365,9 @@ void write_campaign(const std::string& dir, const Plan& plan, bool force) {
   if (exists && !fs::is_empty(target) && !force)
     throw Error(dir, "is not empty; choose another --out or pass --force to replace it");
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  fs::create_directories(parent);
+  std::error_code made;
+  fs::create_directories(parent, made);
+  if (made) throw_write_error(dir, "cannot create the parent directory", made.value());
   const fs::path temp = parent / ("." + target.filename().string() + ".plan-tmp." + std::to_string(::getpid()));
   fs::remove_all(temp);
   try {
@@ -396,8 +398,12 @@ void write_campaign(const std::string& dir, const Plan& plan, bool force) {
     } else {
       fs::rename(temp, target);
     }
+  } catch (const StorageError& e) {  // named by the directory asked for, not the staging one
+    fs::remove_all(temp);
+    throw StorageError(dir, "cannot write the campaign", e.error_number());
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(temp);
+    if (is_storage_errno(e.code().value())) throw StorageError(dir, "cannot write the campaign", e.code().value());
     throw Error(dir, std::string("cannot write the campaign: ") + e.what());
   } catch (...) {
     fs::remove_all(temp);

@@ -6,8 +6,8 @@
 #   - nothing journaled is lost (every done record's batch file reads back),
 #   - once the space is back, the same command completes to a corpus
 #     byte-identical to an uninterrupted run's.
-# Then collect --out, collect export-csv --out, report --out and evaluate
-# --out on the full file system: exit 75, one line, no partial output, and an
+# Then collect --out, collect export-csv --out, report --out, campaign plan
+# --out and evaluate rq1 --out on the full file system: exit 75, one line, no partial output, and an
 # existing output left byte-identical.
 # Needs root and mount(2) (exit 77, skipped, where tmpfs cannot be mounted).
 # Tasks run with the noop executor: no LibTorch.
@@ -162,6 +162,8 @@ check_full collect_new_file "$dynfault" collect "$work/corpus.h5" --out "$mnt/ne
 check_full export_csv "$dynfault" collect export-csv "$work/corpus.h5" --out "$mnt/csv"
 check_full report "$dynfault" report "$work/corpus.h5" --results "$work/results" --out "$mnt/report.md"
 check_full campaign_plan "$dynfault" "${plan_args[@]}" --out "$mnt/plan"
+check_full evaluate "$dynfault" evaluate rq1 "$work/corpus.h5" --out "$mnt/rq1" --k 1 --table-k 1 --folds 2 \
+  --bootstrap 0 --permutations 0 --quiet
 rm -f "$mnt/filler"
 
 echo "disk_full: campaign stopped in: ${stopped_in[*]}"
