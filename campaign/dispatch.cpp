@@ -322,7 +322,7 @@ class Master {
     auto it = originals_.find(program);
     if (it == originals_.end()) {
       const auto text = state_.plan().specs.at(spec_key(program, ""));
-      it = originals_.emplace(program, program_from_json(nlohmann::json::parse(text), "plan: " + program)).first;
+      it = originals_.emplace(program, spec_from_plan_text(text, "plan: " + program)).first;
     }
     return it->second;
   }

@@ -90,7 +90,7 @@ const ProgramSpec& CampaignState::original_spec(const std::string& program) {
   if (it == originals_.end()) {
     const auto text = plan_.specs.find(spec_key(program, ""));
     if (text == plan_.specs.end()) throw Error("plan", "no spec for program " + program);
-    it = originals_.emplace(program, program_from_json(nlohmann::json::parse(text->second), "plan: " + program)).first;
+    it = originals_.emplace(program, spec_from_plan_text(text->second, "plan: " + program)).first;
   }
   return it->second;
 }
@@ -174,7 +174,7 @@ void CampaignState::schedule(const PlannedMutant& m, Update& update) {
   plan_.mutants.push_back(m);
   parameters_[{m.program, m.mutant_id}] = m.parameters;
   search_of_[{m.program, m.mutant_id}] = m.search;
-  const ProgramSpec spec = program_from_json(nlohmann::json::parse(m.spec), "mutant " + m.mutant_id);
+  const ProgramSpec spec = spec_from_plan_text(m.spec, "mutant " + m.mutant_id);
   const ProgramSpec& original = original_spec(m.program);
   RunIdentity run;
   run.program = m.program;

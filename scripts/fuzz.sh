@@ -54,6 +54,7 @@ for t in $targets; do
   # going after one (fork mode) so its run still covers our reader.
   extra=()
   [ "$t" = h5 ] && extra=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+  case $t in spec | plan | journal | slurm) extra+=(-dict="$root/fuzz/json.dict") ;; esac
   set +e
   "$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 "${extra[@]}" \
     -artifact_prefix="$out/$t/artifacts/" "$corpus" >"$out/$t/fuzz.log" 2>&1
