@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -77,6 +78,25 @@ void check_write_status(herr_t status, const std::string& where, const std::stri
   if (status < 0) write_failed(where, what);
 }
 
+// The element count of a dataspace about to be read into memory, checked
+// against the file's size first: a corrupt or hostile header may claim 2^60
+// elements, and the allocation would end the process (std::bad_alloc) before
+// libhdf5 noticed anything. The data of n elements of `element_bytes` cannot
+// be much larger than the file (datasets are not compressed; 16x allows for
+// variable-length string references and fill values).
+size_t checked_count(hid obj, hssize_t n, size_t element_bytes, const std::string& where) {
+  if (n < 0) throw Error(where, "corrupt dataspace (corrupt file?)");
+  hsize_t file_bytes = 0;
+  if (const hid file = H5Iget_file_id(obj); file >= 0) {
+    H5Fget_filesize(file, &file_bytes);
+    H5Fclose(file);
+  }
+  const long double claimed = static_cast<long double>(n) * static_cast<long double>(element_bytes);
+  if (claimed > 16.0L * static_cast<long double>(file_bytes) + static_cast<long double>(1 << 26))
+    throw Error(where, "claims " + std::to_string(n) + " elements, more than the file can hold (corrupt file?)");
+  return static_cast<size_t>(n);
+}
+
 Handle vlen_string_type() {
   hid t = H5Tcopy(H5T_C_S1);
   H5Tset_size(t, H5T_VARIABLE);
@@ -146,13 +166,13 @@ std::vector<std::string> read_strings_attr(hid obj, const std::string& name, con
   if (n <= 0) return out;  // an empty list
   if (H5Tis_variable_str(ftype.get()) > 0) {
     Handle type = vlen_string_type();
-    std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+    std::vector<char*> ptrs(checked_count(attr.get(), n, sizeof(char*), where), nullptr);
     check_status(H5Aread(attr.get(), type.get(), ptrs.data()), where, "cannot read attribute '" + name + "'");
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
   } else {
     const size_t size = H5Tget_size(ftype.get());
-    std::vector<char> buf(size * static_cast<size_t>(n) + 1, '\0');
+    std::vector<char> buf(checked_count(attr.get(), n, std::max<size_t>(size, 1), where) * size + 1, '\0');
     Handle mtype(H5Tcopy(ftype.get()), Handle::Kind::Datatype);
     check_status(H5Aread(attr.get(), mtype.get(), buf.data()), where, "cannot read attribute '" + name + "'");
     for (hssize_t i = 0; i < n; ++i) {
@@ -300,7 +320,9 @@ Matrix Group::read_matrix(const std::string& name) const {
   Matrix m;
   m.rows = dims[0];
   m.cols = dims[1];
-  m.values.resize(m.rows * m.cols);
+  if (m.cols != 0 && m.rows > static_cast<size_t>(INT64_MAX) / m.cols)
+    throw Error(where(name), "corrupt dataspace (corrupt file?)");
+  m.values.resize(checked_count(ds.get(), static_cast<hssize_t>(m.rows * m.cols), sizeof(double), where(name)));
   if (!m.values.empty())
     check_status(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.values.data()), where(name),
                  "cannot read dataset (corrupt file?)");
@@ -325,7 +347,7 @@ std::vector<T> read_1d(hid group, const std::string& name, hid mem_type, const s
   Handle ds = check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), Handle::Kind::Dataset, where, "missing dataset");
   Handle space(H5Dget_space(ds.get()), Handle::Kind::Dataspace);
   if (H5Sget_simple_extent_ndims(space.get()) != 1) throw Error(where, "expected a 1-D dataset");
-  std::vector<T> v(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+  std::vector<T> v(checked_count(ds.get(), H5Sget_simple_extent_npoints(space.get()), sizeof(T), where));
   if (!v.empty())
     check_status(H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), where,
                  "cannot read dataset (corrupt file?)");
@@ -371,7 +393,7 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
   Handle ds = check(H5Dopen2(h_.get(), name.c_str(), H5P_DEFAULT), Handle::Kind::Dataset, where(name),
                     "missing dataset");
   Handle space(H5Dget_space(ds.get()), Handle::Kind::Dataspace);
-  const auto n = static_cast<size_t>(H5Sget_simple_extent_npoints(space.get()));
+  const size_t n = checked_count(ds.get(), H5Sget_simple_extent_npoints(space.get()), sizeof(char*), where(name));
   Handle type = vlen_string_type();
   std::vector<char*> ptrs(n, nullptr);
   if (n > 0)

@@ -67,8 +67,9 @@ void run_isolated(const std::string& what, const std::function<void()>& read, un
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  if (WIFEXITED(status) && (WEXITSTATUS(status) == 1 || WEXITSTATUS(status) == 2) && !message.empty())
-    throw Error("", message);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && !message.empty()) throw Error("", message);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2 && !message.empty())
+    throw Error(what, "the reader failed on this file (" + message + "); the file is damaged or not what it claims to be");
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     if (sig == SIGALRM)
