@@ -82,16 +82,32 @@ class Backoff {
 class DirectoryLock {
  public:
   explicit DirectoryLock(const std::string& dir) {
-    const std::string path = dir + "/.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+    path_ = dir + "/.lock";
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0 && errno == ENOENT) {
+      fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      created_ = fd_ >= 0;
+      if (fd_ < 0 && errno == EEXIST) fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    }
+    if (fd_ < 0) throw Error(path_, std::string("cannot open: ") + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
       throw Error(dir, "another `dynfault campaign run` is using this campaign directory");
+    }
   }
-  ~DirectoryLock() { ::close(fd_); }
+  // The master started: the lock file stays (it is the lock of later runs too).
+  // Until then, a lock file this run created goes with it, so a refused
+  // directory (a bad plan, a corrupt journal) is left as it was.
+  void keep() { created_ = false; }
+  ~DirectoryLock() {
+    if (created_) ::unlink(path_.c_str());  // still held: no other master can have it
+    ::close(fd_);
+  }
 
  private:
+  std::string path_;
   int fd_ = -1;
+  bool created_ = false;
 };
 
 // ----------------------------------------------------------------- MPI I/O ---
@@ -168,6 +184,9 @@ class Flusher {
         if (jobs_.empty()) return;
         job = std::move(jobs_.front());
         jobs_.pop_front();
+        // After a failed flush nothing more is written (the journal refuses
+        // too): the unflushed traces simply run again on resume.
+        if (error_) continue;
         busy_ = true;
       }
       const double started = monotonic_seconds();
@@ -229,6 +248,7 @@ class Master {
     for (size_t i : state_.pending()) queue_.push(i);
     stats_.workers = workers;
     stats_.rss_samples.push_back({0, current_rss_kb()});
+    lock_.keep();
   }
 
   // Returns the process exit code; stats() then holds this run's statistics.
@@ -302,7 +322,7 @@ class Master {
     auto it = originals_.find(program);
     if (it == originals_.end()) {
       const auto text = state_.plan().specs.at(spec_key(program, ""));
-      it = originals_.emplace(program, program_from_json(nlohmann::json::parse(text), "plan: " + program)).first;
+      it = originals_.emplace(program, spec_from_plan_text(text, "plan: " + program)).first;
     }
     return it->second;
   }
@@ -613,7 +633,7 @@ CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions&
   } catch (const std::exception& e) {
     // One rank failing leaves the others waiting on it: take the job down.
     std::fprintf(stderr, "dynfault: rank %d: %s\n", session.rank(), e.what());
-    session.abort(1);
+    session.abort(dynamic_cast<const StorageError*>(&e) ? kExitResumeMe : kExitBadInput);
   }
   return result;
 }

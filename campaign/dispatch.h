@@ -20,10 +20,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/exit_status.h"
+
 namespace dynfault::campaign {
 
-constexpr int kExitComplete = 0;
-constexpr int kExitResumeMe = 75;
+constexpr int kExitComplete = kExitOk;
+using dynfault::kExitResumeMe;  // core/exit_status.h
 
 struct CampaignRunOptions {
   std::string executor = "train";  // see executor.h; DYNFAULT_CAMPAIGN_EXECUTOR overrides the default

@@ -120,7 +120,7 @@ void write_all(int fd, const std::string& data, const std::string& path) {
     const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(path, std::string("journal write failed: ") + std::strerror(errno));
+      throw_write_error(path, "journal write failed", errno);
     }
     off += static_cast<size_t>(n);
   }
@@ -135,6 +135,7 @@ std::string journal_line(const nlohmann::json& record) {
 
 JournalContents read_journal(const std::string& path) {
   JournalContents out;
+  out.path = path;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return out;
   const std::string data = read_text_file(path);
@@ -185,8 +186,20 @@ void Journal::append(const std::vector<DoneRecord>& done, const std::vector<Verd
   std::string data;
   for (const auto& r : done) data += journal_line(to_json(r));
   for (const auto& r : verdicts) data += journal_line(to_json(r));
-  write_all(fd_, data, path_);
-  if (::fsync(fd_) != 0) throw Error(path_, std::string("journal fsync failed: ") + std::strerror(errno));
+  // After a failed append nothing more is written: a later record after a torn
+  // one would read as corruption on resume instead of a torn tail.
+  if (failed_) throw Error(path_, "an earlier append failed; resume the campaign");
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  try {
+    write_all(fd_, data, path_);
+    if (::fsync(fd_) != 0) throw_write_error(path_, "journal fsync failed", errno);
+  } catch (...) {
+    failed_ = true;
+    // Best effort: take the partial records back (shrinking needs no space). If
+    // this fails too, the resume truncates the torn tail.
+    if (before >= 0 && ::ftruncate(fd_, before) == 0) ::fsync(fd_);
+    throw;
+  }
 }
 
 void create_empty_journal(const std::string& path) { write_file_atomically(path, ""); }

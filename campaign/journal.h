@@ -45,6 +45,7 @@ struct JournalContents {
   uint64_t valid_bytes = 0;  // length of the valid prefix
   bool torn_tail = false;    // bytes after the valid prefix were ignored
   size_t lines = 0;          // valid lines
+  std::string path;          // the file read (for messages)
 };
 
 // Reads a journal. A missing file reads as empty. Throws dynfault::Error naming
@@ -70,6 +71,7 @@ class Journal {
   std::string path_;
   JournalContents initial_;
   int fd_ = -1;
+  bool failed_ = false;
 };
 
 // One journal line (with its hash and newline) for a JSON record: exposed for tests.

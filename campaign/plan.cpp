@@ -238,7 +238,7 @@ Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
     const Candidates chosen =
         choose_mutants(mutant_candidates(spec), settings.max_mutants, settings.seed);
     for (const auto& m : chosen.mutants) {
-      const ProgramSpec mutant_spec = program_from_json(nlohmann::json::parse(m.spec), "mutant " + m.mutant_id);
+      const ProgramSpec mutant_spec = spec_from_plan_text(m.spec, "mutant " + m.mutant_id);
       if (plan.specs.count(spec_key(spec.id, m.mutant_id)))
         throw Error("campaign plan", "duplicate mutant id '" + m.mutant_id + "' for program " + spec.id);
       plan.specs[spec_key(spec.id, m.mutant_id)] = m.spec;
@@ -327,7 +327,8 @@ nlohmann::json plan_to_json(const Plan& plan) {
 Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kPlanFormat)
     throw Error(where, "not a dynfault campaign plan (format != dynfault-campaign-plan)");
-  if (j.value("version", 0) > kPlanVersion) throw Error(where, "plan version is newer than this dynfault");
+  if (optional_field<int64_t>(j, "version", 0, where) > kPlanVersion)
+    throw Error(where, "plan version is newer than this dynfault");
   Plan plan;
   plan.settings = settings_from_json(required(j, "settings", where), where);
   if (j.contains("shard")) {
@@ -370,6 +371,16 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
   return plan;
 }
 
+ProgramSpec spec_from_plan_text(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where, std::string("the plan's spec is not JSON: ") + e.what());
+  }
+  return program_from_json(j, where);
+}
+
 bool is_sharded_root(const std::string& dir) {
   const std::string path = dir + "/plan.json";
   if (!fs::exists(path)) return false;
@@ -390,7 +401,7 @@ Plan load_plan(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(path, std::string("invalid JSON: ") + e.what());
   }
-  if (j.is_object() && j.value("format", "") == kRootFormat)
+  if (j.is_object() && optional_field<std::string>(j, "format", "", path) == kRootFormat)
     throw Error(dir, "is a sharded campaign: run one shard directory (e.g. " + dir + "/" + shard_name(0) +
                          ", or pass --shard I)");
   return plan_from_json(j, path);
@@ -412,7 +423,9 @@ void write_campaign(const std::string& dir, const Plan& plan, bool force) {
   if (exists && !fs::is_empty(target) && !force)
     throw Error(dir, "is not empty; choose another --out or pass --force to replace it");
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  fs::create_directories(parent);
+  std::error_code made;
+  fs::create_directories(parent, made);
+  if (made) throw_write_error(dir, "cannot create the parent directory", made.value());
   const fs::path temp = parent / ("." + target.filename().string() + ".plan-tmp." + std::to_string(::getpid()));
   fs::remove_all(temp);
   try {
@@ -443,8 +456,12 @@ void write_campaign(const std::string& dir, const Plan& plan, bool force) {
     } else {
       fs::rename(temp, target);
     }
+  } catch (const StorageError& e) {  // named by the directory asked for, not the staging one
+    fs::remove_all(temp);
+    throw StorageError(dir, "cannot write the campaign", e.error_number());
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(temp);
+    if (is_storage_errno(e.code().value())) throw StorageError(dir, "cannot write the campaign", e.code().value());
     throw Error(dir, std::string("cannot write the campaign: ") + e.what());
   } catch (...) {
     fs::remove_all(temp);

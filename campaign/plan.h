@@ -118,6 +118,10 @@ std::vector<Plan> split_plan(const Plan& plan, int shards);
 
 nlohmann::json plan_to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& j, const std::string& where);
+// A spec as the plan stores it (JSON text): program_from_json only, since an
+// operator's mutant may not build (a crash trace); text that is not JSON or
+// not a spec throws dynfault::Error naming `where`.
+ProgramSpec spec_from_plan_text(const std::string& text, const std::string& where);
 
 // Directory handling.
 bool is_sharded_root(const std::string& dir);

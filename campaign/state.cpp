@@ -26,11 +26,12 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
   // that scheduled them, so every id is known by the time it is reached; ids
   // still unknown at the end mean the journal belongs to another plan.
   replaying_ = true;
+  const std::string journal_file = journal.path.empty() ? "journal" : journal.path;
   std::vector<const DoneRecord*> deferred;
   auto apply = [&](const DoneRecord& r) {
     const auto i = find(r.task_id);
     if (!i) return false;
-    if (done_[*i]) throw Error("journal", "task '" + r.task_id + "' is recorded as finished twice");
+    if (done_[*i]) throw Error(journal_file, "task '" + r.task_id + "' is recorded as finished twice");
     record_done(*i, r.metric, r.status);
     return true;
   };
@@ -48,7 +49,7 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
     }
   }
   if (!deferred.empty())
-    throw Error("journal", "records task '" + deferred.front()->task_id + "', which this campaign's plan does not have");
+    throw Error(journal_file, "records task '" + deferred.front()->task_id + "', which this campaign's plan does not have");
   replaying_ = false;
 }
 
@@ -91,7 +92,7 @@ const ProgramSpec& CampaignState::original_spec(const std::string& program) {
   if (it == originals_.end()) {
     const auto text = plan_.specs.find(spec_key(program, ""));
     if (text == plan_.specs.end()) throw Error("plan", "no spec for program " + program);
-    it = originals_.emplace(program, program_from_json(nlohmann::json::parse(text->second), "plan: " + program)).first;
+    it = originals_.emplace(program, spec_from_plan_text(text->second, "plan: " + program)).first;
   }
   return it->second;
 }
@@ -184,7 +185,7 @@ void CampaignState::schedule(const PlannedMutant& m, Update& update) {
   plan_.mutants.push_back(m);
   parameters_[{m.program, m.mutant_id}] = m.parameters;
   search_of_[{m.program, m.mutant_id}] = m.search;
-  const ProgramSpec spec = program_from_json(nlohmann::json::parse(m.spec), "mutant " + m.mutant_id);
+  const ProgramSpec spec = spec_from_plan_text(m.spec, "mutant " + m.mutant_id);
   const ProgramSpec& original = original_spec(m.program);
   RunIdentity run;
   run.program = m.program;

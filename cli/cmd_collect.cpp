@@ -32,13 +32,19 @@ struct CollectOptions {
 void merge_or_summarize(const CollectOptions& o) {
   if (!o.summary.empty()) {
     if (!o.inputs.empty() || !o.out.empty()) throw Error("collect", "--summary takes one corpus and no --out");
+    collect::check_untrusted_corpus(o.summary);
     const auto s = collect::summarize_corpus(o.summary);
     std::cout << (o.json ? collect::summary_json(s) : collect::summary_table(s));
     return;
   }
   if (o.inputs.empty()) throw Error("collect", "give corpus shards or campaign directories to merge, or --summary FILE");
   if (o.out.empty()) throw Error("collect", "--out is required when merging");
-  const auto report = collect::merge_corpora(collect::expand_merge_inputs(o.inputs), o.out);
+  const auto sources = collect::expand_merge_inputs(o.inputs);
+  // Files given directly come from outside; a campaign's corpus is checked against its journal.
+  for (const auto& source : sources)
+    if (!source.expected_checksums)
+      for (const auto& file : source.corpus_files) collect::check_untrusted_corpus(file);
+  const auto report = collect::merge_corpora(sources, o.out);
   std::cerr << "collect: " << report.files << " corpus files, " << report.runs_read << " runs read, "
             << report.duplicates << " identical duplicates dropped, " << report.runs_written << " runs written to "
             << o.out << "\n";
@@ -52,6 +58,7 @@ void import_csv(const CollectOptions& o) {
 }
 
 void export_csv(const CollectOptions& o) {
+  collect::check_untrusted_corpus(o.corpus);
   const size_t n = collect::export_csv_dir(o.corpus, o.export_out);
   std::cerr << "collect export-csv: " << n << " runs written to " << o.export_out << "/traces (+ manifest.csv)\n";
 }

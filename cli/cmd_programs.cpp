@@ -1,6 +1,7 @@
 // `dynfault programs list|show`: the program zoo.
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli/command.h"
 #include "core/program_spec.h"
@@ -18,14 +19,17 @@ ProgramZoo open_zoo(const std::string& dir) { return dir.empty() ? ProgramZoo::o
 
 void list(const ProgramsOptions& o) {
   const ProgramZoo zoo = open_zoo(o.zoo);
-  std::cout << std::left << std::setw(10) << "id" << std::setw(6) << "arch" << std::setw(8) << "layers"
+  // Built whole first: a bad set or spec fails before any output.
+  std::ostringstream out;
+  out << std::left << std::setw(10) << "id" << std::setw(6) << "arch" << std::setw(8) << "layers"
             << std::setw(26) << "loss" << std::setw(9) << "optim" << std::setw(7) << "epochs" << "task\n";
   for (const auto& id : zoo.resolve(o.set)) {
     const ProgramSpec p = zoo.load(id);
-    std::cout << std::left << std::setw(10) << p.id << std::setw(6) << to_string(p.architecture) << std::setw(8)
+    out << std::left << std::setw(10) << p.id << std::setw(6) << to_string(p.architecture) << std::setw(8)
               << p.layers.size() << std::setw(26) << p.loss.name << std::setw(9) << p.optimizer.name
               << std::setw(7) << p.epochs << p.task << "\n";
   }
+  std::cout << out.str();
 }
 
 void show(const ProgramsOptions& o) {

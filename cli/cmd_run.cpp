@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/exit_status.h"
 #include "core/probe_catalogue.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
@@ -35,9 +36,6 @@ struct RunOptions {
   std::string probe_batch = "64";
   MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
-
-// Exit code when the trace was written but the program crashed or failed.
-constexpr int kExitRunFailed = 3;
 
 std::string parent_dir(const std::string& path) {
   const auto slash = path.rfind('/');

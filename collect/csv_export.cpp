@@ -13,6 +13,7 @@
 
 #include "core/csv.h"
 #include "collect/published_schema.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace dynfault::collect {
@@ -120,14 +121,13 @@ size_t export_csv_dir(const std::string& corpus_path, const std::string& out_dir
       if (!keep) fs::remove_all(path, ec);
     }
   } cleanup{staging};
-  fs::remove_all(staging);
-  fs::create_directories(staging / "traces");
+  std::error_code made;
+  fs::remove_all(staging, made);
+  fs::create_directories(staging / "traces", made);
+  if (made) throw_write_error(out_dir, "cannot create the staging directory", made.value());
 
-  auto write = [](const fs::path& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    f.flush();
-    if (!f) throw Error(path.string(), "write failed");
+  auto write = [&](const fs::path& path, const std::string& text) {
+    write_file(path.string(), text, (out / path.lexically_relative(staging)).string());
   };
   std::string manifest = "filename,so_id,fault_category,run_number,num_rows\n";
   for (const auto& e : entries) {

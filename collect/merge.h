@@ -36,6 +36,15 @@ struct MergeReport {
 // run_id -> trace_checksum.
 std::map<std::string, uint64_t> validate_corpus(const std::string& path);
 
+// A corpus from outside (docs/reliability.md): the HDF5 signature and
+// superblock checked first, then validate_corpus run in a child process
+// (core/isolate.h), so a crash inside libhdf5 on a hostile file is a one-line
+// error naming it. `dynfault collect` runs it on every corpus file it is given
+// directly (not on a campaign's own traces.h5) before reading it. A child
+// still reading after 60 s + 1 s per MB ($DYNFAULT_UNTRUSTED_SECONDS) is
+// stopped: a hostile file that makes libhdf5 loop is an error too.
+void check_untrusted_corpus(const std::string& path);
+
 // Merges into `out_path` (written atomically). A run id present in several
 // files is kept once if the copies are equal (Trace::operator==, so sys_*
 // channels may differ; the copy from the file whose path sorts first is kept)

@@ -50,12 +50,16 @@ void write_directory_atomically(const std::string& dir, const std::map<std::stri
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   StagingGuard staging;
   staging.path = parent / ("." + target.filename().string() + ".staging-" + unique_suffix());
-  if (!fs::create_directory(staging.path, ec)) throw Error(staging.path.string(), "cannot create: " + ec.message());
+  if (!fs::create_directory(staging.path, ec)) throw_write_error(dir, "cannot create a staging directory", ec.value());
   for (const auto& [relative, content] : files) {
     const fs::path p = staging.path / relative;
     fs::create_directories(p.parent_path(), ec);
-    if (ec) throw Error(p.parent_path().string(), "cannot create: " + ec.message());
-    write_file_atomically(p.string(), content);
+    if (ec) throw_write_error(dir, "cannot create the results", ec.value());
+    try {
+      write_file(p.string(), content);  // the directory as a whole is renamed into place
+    } catch (const StorageError& e) {
+      throw StorageError(dir + "/" + relative, "cannot write the results", e.error_number());
+    }
   }
   if (fs::exists(target, ec)) {
     const fs::path old = parent / ("." + target.filename().string() + ".old-" + unique_suffix());

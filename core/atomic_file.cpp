@@ -22,14 +22,40 @@ std::string dir_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-void fsync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;  // best effort: some filesystems refuse directory fds
-  ::fsync(fd);
+// A file's fsync must succeed: on NFS and under quotas a full disk is often
+// reported only here. A directory's is best effort (some filesystems refuse
+// directory fds).
+void fsync_path(const std::string& path, bool directory, const std::string& name) {
+  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (directory) return;
+    throw_write_error(name, "cannot reopen the written file to fsync it", errno);
+  }
+  if (::fsync(fd) != 0 && !directory) {
+    const int err = errno;
+    ::close(fd);
+    throw_write_error(name, "fsync failed", err);
+  }
   ::close(fd);
 }
 
 }  // namespace
+
+std::string shown_path(const std::string& path) {
+  // <final>.tmp.<pid>.<counter>, as the constructor below names it.
+  const auto last = path.rfind('.');
+  if (last == std::string::npos || last + 1 == path.size()) return path;
+  const auto middle = path.rfind('.', last - 1);
+  if (middle == std::string::npos || middle < 4 || path.compare(middle - 4, 5, ".tmp.") != 0) return path;
+  auto digits = [&](size_t from, size_t to) {
+    if (from >= to) return false;
+    for (size_t i = from; i < to; ++i)
+      if (path[i] < '0' || path[i] > '9') return false;
+    return true;
+  };
+  if (!digits(middle + 1, last) || !digits(last + 1, path.size())) return path;
+  return path.substr(0, middle - 4);
+}
 
 AtomicFile::AtomicFile(std::string final_path) : final_(std::move(final_path)) {
   static std::atomic<unsigned> counter{0};
@@ -41,22 +67,38 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
-  fsync_path(temp_, false);
+  fsync_path(temp_, false, final_);
   if (std::rename(temp_.c_str(), final_.c_str()) != 0)
-    throw Error(final_, std::string("cannot rename temporary file into place: ") + std::strerror(errno));
+    throw_write_error(final_, "cannot rename temporary file into place", errno);
   committed_ = true;
-  fsync_path(dir_of(final_), true);
+  fsync_path(dir_of(final_), true, final_);
+}
+
+void write_file(const std::string& path, const std::string& content, const std::string& name) {
+  const std::string shown = name.empty() ? shown_path(path) : name;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_write_error(shown, "cannot open for writing", errno);
+  for (size_t off = 0; off < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      throw_write_error(shown, "write failed", err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw_write_error(shown, "fsync failed", err);
+  }
+  if (::close(fd) != 0) throw_write_error(shown, "write failed", errno);
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
   AtomicFile file(path);
-  {
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    if (!out) throw Error(path, "cannot open for writing");
-    out << content;
-    out.flush();
-    if (!out) throw Error(path, "write failed");
-  }
+  write_file(file.temp_path(), content, path);
   file.commit();
 }
 

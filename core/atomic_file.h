@@ -25,8 +25,18 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// The name to show for a path that may be an AtomicFile temporary: the final
+// path ("out.h5.tmp.123.0" -> "out.h5"); any other path as it is.
+std::string shown_path(const std::string& path);
+
 // Convenience: writes `content` to `path` atomically.
 void write_file_atomically(const std::string& path, const std::string& content);
+
+// Writes `content` to `path` (created or truncated) and fsyncs it, in place:
+// for files inside a staging directory that is renamed into place as a whole.
+// A failed write throws StorageError (ENOSPC, EDQUOT, EIO) or Error, both
+// naming `name` (default: `path`).
+void write_file(const std::string& path, const std::string& content, const std::string& name = "");
 
 // Reads a whole text file; throws dynfault::Error naming the path.
 std::string read_text_file(const std::string& path);

@@ -91,4 +91,12 @@ class File : public Group {
 // Silences HDF5's own error printing once per process; we report errors ourselves.
 void quiet_hdf5_errors();
 
+// The first check of a file from outside, with plain reads before libhdf5
+// sees it: the HDF5 signature at offset 0 or at a user-block offset (512,
+// 1024, ... as HDF5 searches), a superblock version HDF5 1.10 knows (0-3),
+// offset and length sizes of 2, 4, 8, 16 or 32 bytes, and a file long enough
+// to hold that superblock. Throws dynfault::Error naming `path`. Every
+// read-only open runs it.
+void check_signature(const std::string& path);
+
 }  // namespace dynfault::h5

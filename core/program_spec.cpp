@@ -129,6 +129,190 @@ const std::vector<std::string>& known_initializers() {
   return v;
 }
 
+const std::vector<std::string>& common_layer_arguments() {
+  static const std::vector<std::string> v = {"name", "input_shape", "batch_input_shape", "dtype", "trainable", "seed",
+                                             "comment"};
+  return v;
+}
+
+const std::vector<std::string>& layer_arguments(const std::string& type) {
+  static const std::vector<std::string> recurrent = {
+      "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+      "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "dropout", "recurrent_dropout",
+      "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "implementation",
+      "input_dim", "input_length"};
+  auto with = [](std::vector<std::string> v, std::initializer_list<const char*> more) {
+    for (const char* m : more) v.push_back(m);
+    return v;
+  };
+  static const std::vector<std::string> conv = {"filters", "kernel_size", "strides", "padding", "dilation_rate",
+                                                "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                                "kernel_regularizer", "bias_regularizer", "data_format"};
+  static const std::vector<std::string> pool = {"pool_size", "strides", "padding", "data_format"};
+  static const std::map<std::string, std::vector<std::string>> table = {
+      {"Dense", {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                 "bias_regularizer", "input_dim"}},
+      {"Activation", {"activation"}},
+      {"Dropout", {"rate", "noise_shape"}},
+      {"Flatten", {"data_format"}},
+      {"Reshape", {"target_shape"}},
+      {"RepeatVector", {"n"}},
+      {"Conv1D", conv},
+      {"Conv2D", conv},
+      {"MaxPooling1D", pool},
+      {"MaxPooling2D", pool},
+      {"GlobalMaxPooling1D", {"data_format", "keepdims"}},
+      {"BatchNormalization", {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
+                              "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+                              "beta_regularizer", "gamma_regularizer"}},
+      {"Embedding", {"input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "mask_zero",
+                     "input_length"}},
+      {"Masking", {"mask_value"}},
+      {"Normalization", {"axis", "mean", "variance"}},
+      {"SimpleRNN", recurrent},
+      {"LSTM", with(recurrent, {"recurrent_activation", "unit_forget_bias"})},
+      {"GRU", with(recurrent, {"recurrent_activation", "reset_after"})},
+      {"Bidirectional", {"layer", "merge_mode"}},
+      {"TimeDistributed", {"layer"}},
+  };
+  static const std::vector<std::string> none;
+  const auto it = table.find(type);
+  return it == table.end() ? none : it->second;
+}
+
+const std::vector<std::string>& optimizer_parameters(const std::string& optimizer) {
+  static const std::map<std::string, std::vector<std::string>> table = {
+      {"sgd", {"momentum", "nesterov"}},
+      {"adam", {"beta_1", "beta_2", "epsilon", "amsgrad"}},
+      {"adamax", {"beta_1", "beta_2", "epsilon"}},
+      {"nadam", {"beta_1", "beta_2", "epsilon"}},
+      {"rmsprop", {"rho", "momentum", "epsilon", "centered"}},
+      {"adagrad", {"initial_accumulator_value", "epsilon"}},
+      {"adadelta", {"rho", "epsilon"}},
+  };
+  static const std::vector<std::string> none;
+  const auto it = table.find(optimizer);
+  return it == table.end() ? none : it->second;
+}
+
+namespace {
+
+void check_layer_arguments(const LayerSpec& layer, const std::string& where) {
+  const std::vector<std::string>& known = layer_arguments(layer.type);
+  for (auto it = layer.config.begin(); it != layer.config.end(); ++it)
+    if (!contains(known, it.key()) && !contains(common_layer_arguments(), it.key()))
+      throw Error(where, layer.type + " has unknown argument '" + it.key() + "' (known: " + joined(known) + ")");
+  auto positive_int = [&](const char* key, bool required_key) {
+    if (!layer.config.contains(key) || layer.config[key].is_null()) {
+      if (required_key) throw Error(where, layer.type + " needs '" + key + "'");
+      return;
+    }
+    const Json& v = layer.config[key];
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+      throw Error(where, layer.type + " '" + key + "' must be a positive integer (got " + v.dump() + ")");
+  };
+  auto positive_tuple = [&](const char* key, size_t rank, bool required_key) {
+    if (!layer.config.contains(key) || layer.config[key].is_null()) {
+      if (required_key) throw Error(where, layer.type + " needs '" + key + "'");
+      return;
+    }
+    const Json& v = layer.config[key];
+    bool ok = v.is_number_integer() ? v.get<int64_t>() > 0 : v.is_array() && v.size() == rank;
+    if (ok && v.is_array())
+      for (const auto& e : v) ok = ok && e.is_number_integer() && e.get<int64_t>() > 0;
+    if (!ok)
+      throw Error(where, layer.type + " '" + key + "' must be a positive integer or " + std::to_string(rank) +
+                             " of them (got " + v.dump() + ")");
+  };
+  auto unit_interval = [&](const char* key) {
+    if (!layer.config.contains(key) || layer.config[key].is_null()) return;
+    const Json& v = layer.config[key];
+    if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() < 1))
+      throw Error(where, layer.type + " '" + key + "' must be a number in [0, 1) (got " + v.dump() + ")");
+  };
+  const std::string& t = layer.type;
+  if (t == "Dense" || t == "SimpleRNN" || t == "LSTM" || t == "GRU") positive_int("units", true);
+  if (t == "Dense" || t == "SimpleRNN" || t == "LSTM" || t == "GRU") positive_int("input_dim", false);
+  if (t == "SimpleRNN" || t == "LSTM" || t == "GRU") {
+    unit_interval("dropout");
+    unit_interval("recurrent_dropout");
+  }
+  if (t == "RepeatVector") positive_int("n", true);
+  if (t == "Embedding") {
+    positive_int("input_dim", true);
+    positive_int("output_dim", true);
+  }
+  if (t == "Conv1D" || t == "Conv2D") {
+    const size_t rank = t == "Conv1D" ? 1 : 2;
+    positive_int("filters", true);
+    positive_tuple("kernel_size", rank, true);
+    positive_tuple("strides", rank, false);
+    positive_tuple("dilation_rate", rank, false);
+  }
+  if (t == "MaxPooling1D" || t == "MaxPooling2D") {
+    const size_t rank = t == "MaxPooling1D" ? 1 : 2;
+    positive_tuple("pool_size", rank, false);
+    positive_tuple("strides", rank, false);
+  }
+  if (t == "Reshape") {
+    const Json* shape = layer.config.contains("target_shape") ? &layer.config["target_shape"] : nullptr;
+    bool ok = shape && shape->is_array() && !shape->empty();
+    int unknown = 0;
+    if (ok)
+      for (const auto& d : *shape) {
+        ok = ok && d.is_number_integer() && (d.get<int64_t>() > 0 || d.get<int64_t>() == -1);
+        if (ok && d.get<int64_t>() == -1) ++unknown;
+      }
+    if (!ok || unknown > 1)
+      throw Error(where, "Reshape 'target_shape' must be a list of positive integers with at most one -1");
+  }
+  if (t == "Bidirectional" || t == "TimeDistributed") {
+    LayerSpec inner;
+    const Json& j = layer.config.at("layer");
+    inner.type = j.value("type", "");
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "type") inner.config[it.key()] = it.value();
+    check_layer_arguments(inner, where + " (wrapped layer)");
+  }
+}
+
+}  // namespace
+
+void check_spec_arguments(const ProgramSpec& spec, const std::string& where) {
+  for (size_t i = 0; i < spec.layers.size(); ++i)
+    check_layer_arguments(spec.layers[i], where + ": layer " + std::to_string(i));
+  const OptimizerSpec& o = spec.optimizer;
+  const std::vector<std::string>& known = optimizer_parameters(o.name);
+  const std::string at = where + ": optimizer " + o.name;
+  for (auto it = o.params.begin(); it != o.params.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "clipnorm" || k == "clipvalue" || k == "global_clipnorm") {
+      if (!it.value().is_number() || it.value().get<double>() < 0)
+        throw Error(at, "'" + k + "' must be a non-negative number");
+      continue;
+    }
+    if (!contains(known, k))
+      throw Error(at, "unknown parameter '" + k + "' (known: " + joined(known) + ", clipnorm, clipvalue, global_clipnorm)");
+    const Json& v = it.value();
+    if (k == "nesterov" || k == "amsgrad" || k == "centered") {
+      if (!v.is_boolean()) throw Error(at, "'" + k + "' must be true or false");
+      continue;
+    }
+    if (!v.is_number()) throw Error(at, "'" + k + "' must be a number");
+    const double x = v.get<double>();
+    const bool ok = k == "epsilon"                     ? x > 0
+                    : k == "initial_accumulator_value" ? x >= 0
+                    : k == "momentum" || k == "rho"    ? x >= 0 && x <= 1
+                    : k == "beta_2" && o.name == "adamax" ? x >= 0 && x <= 1
+                                                       : x >= 0 && x < 1;  // beta_1, beta_2
+    if (!ok) throw Error(at, "'" + k + "' is out of range (got " + v.dump() + ")");
+  }
+  if (o.params.contains("clipnorm") && o.params.contains("global_clipnorm") && o.params["clipnorm"].is_number() &&
+      o.params["global_clipnorm"].is_number() && o.params["clipnorm"].get<double>() > 0 &&
+      o.params["global_clipnorm"].get<double>() > 0)
+    throw Error(at, "at most one of 'clipnorm' and 'global_clipnorm' can be set");
+}
+
 bool ProgramSpec::operator==(const ProgramSpec& o) const {
   return id == o.id && architecture == o.architecture && input_shape == o.input_shape &&
          sequence_axis == o.sequence_axis && data == o.data && layers == o.layers && loss == o.loss &&
@@ -228,7 +412,9 @@ ProgramSpec load_program_file(const std::string& path) {
   } catch (const Json::parse_error& e) {
     throw Error(path, std::string("malformed JSON: ") + e.what());
   }
-  return program_from_json(j, path);
+  ProgramSpec spec = program_from_json(j, path);
+  check_spec_arguments(spec, path);
+  return spec;
 }
 
 ProgramZoo::ProgramZoo(std::string root) : root_(std::move(root)) {

@@ -75,9 +75,27 @@ const std::vector<std::string>& known_activations();
 bool is_known_activation(const std::string& name);
 const std::vector<std::string>& known_initializers();
 
+// The arguments each layer type accepts beyond the ones Keras takes on every
+// layer (name, input_shape, batch_input_shape, dtype, trainable, seed,
+// comment), and the parameters each optimizer accepts beyond learning_rate
+// (clipnorm, clipvalue and global_clipnorm are accepted by all). The one list:
+// the runner builds from exactly these.
+const std::vector<std::string>& layer_arguments(const std::string& type);
+const std::vector<std::string>& common_layer_arguments();
+const std::vector<std::string>& optimizer_parameters(const std::string& optimizer);
+
 // Parse and validate structure; `where` names the file for error messages.
+// Plans store mutants this way: an operator may produce a spec that cannot be
+// built (units 0, say), which the campaign records as a crash trace.
 ProgramSpec program_from_json(const Json& j, const std::string& where);
+// The complete check of a spec from a file (`--spec`, the zoo): beyond
+// program_from_json, every layer argument is one its type accepts, unit,
+// filter and dimension counts are positive integers, kernel, pool and stride
+// sizes positive, and the optimizer's parameters are its own and in range.
+// Throws dynfault::Error naming `where`, the layer and the argument.
+void check_spec_arguments(const ProgramSpec& spec, const std::string& where);
 Json to_json(const ProgramSpec& spec);
+// Reads, parses and completely checks (check_spec_arguments) a spec file.
 ProgramSpec load_program_file(const std::string& path);
 
 // The program zoo: a directory with specs/<id>.json and sets/<name>.json.

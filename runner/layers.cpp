@@ -74,10 +74,9 @@ std::vector<int64_t> int_tuple(const Json& cfg, const char* key, size_t rank, co
 
 void check_known_keys(const Json& cfg, const std::vector<std::string>& known) {
   // Arguments Keras accepts on every layer and that do not change the computation here.
-  static const std::set<std::string> common = {"name", "input_shape", "batch_input_shape",
-                                               "dtype", "trainable", "seed", "comment"};
+  const std::vector<std::string>& common = common_layer_arguments();
   for (auto it = cfg.begin(); it != cfg.end(); ++it) {
-    if (common.count(it.key())) continue;
+    if (std::find(common.begin(), common.end(), it.key()) != common.end()) continue;
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       throw LayerError("unsupported argument '" + it.key() + "'");
   }
@@ -281,8 +280,7 @@ int64_t product(const Shape& s, size_t from = 0) {
 class Dense : public WeightedLayer {
  public:
   explicit Dense(const Json& cfg) : WeightedLayer("Dense", cfg), cfg_(cfg) {
-    check_known_keys(cfg, {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                           "kernel_regularizer", "bias_regularizer", "input_dim"});
+    check_known_keys(cfg, layer_arguments("Dense"));
     units_ = positive_int(cfg, "units");
     activation_ = string_or(cfg, "activation", "linear");
     if (!is_known_activation(activation_)) throw LayerError("unknown activation '" + activation_ + "'");
@@ -323,7 +321,7 @@ class Dense : public WeightedLayer {
 class ActivationLayer : public Layer {
  public:
   explicit ActivationLayer(const Json& cfg) : Layer("Activation") {
-    check_known_keys(cfg, {"activation"});
+    check_known_keys(cfg, layer_arguments("Activation"));
     if (!cfg.contains("activation")) throw LayerError("missing argument 'activation'");
     activation_ = string_or(cfg, "activation", "linear");
     if (!is_known_activation(activation_)) throw LayerError("unknown activation '" + activation_ + "'");
@@ -343,7 +341,7 @@ class ActivationLayer : public Layer {
 class Dropout : public Layer {
  public:
   explicit Dropout(const Json& cfg) : Layer("Dropout") {
-    check_known_keys(cfg, {"rate", "noise_shape"});
+    check_known_keys(cfg, layer_arguments("Dropout"));
     if (cfg.contains("noise_shape") && !cfg["noise_shape"].is_null()) throw LayerError("'noise_shape' is not supported");
     rate_ = number_or(cfg, "rate", -1);
     if (!(rate_ >= 0 && rate_ < 1)) throw LayerError("'rate' must be in [0, 1)");
@@ -362,7 +360,7 @@ class Dropout : public Layer {
 // ---- Flatten / Reshape / RepeatVector (masks are not propagated, as in Keras)
 class Flatten : public Layer {
  public:
-  explicit Flatten(const Json& cfg) : Layer("Flatten") { check_known_keys(cfg, {"data_format"}); }
+  explicit Flatten(const Json& cfg) : Layer("Flatten") { check_known_keys(cfg, layer_arguments("Flatten")); }
   Shape build(const Shape& in, at::Generator&) override { return {product(in)}; }
   torch::Tensor forward(const torch::Tensor& x, ForwardState& state) override {
     state.mask = torch::Tensor();
@@ -373,7 +371,7 @@ class Flatten : public Layer {
 class Reshape : public Layer {
  public:
   explicit Reshape(const Json& cfg) : Layer("Reshape") {
-    check_known_keys(cfg, {"target_shape"});
+    check_known_keys(cfg, layer_arguments("Reshape"));
     if (!cfg.contains("target_shape") || !cfg["target_shape"].is_array() || cfg["target_shape"].empty())
       throw LayerError("missing argument 'target_shape' (a list of dimensions)");
     for (const auto& d : cfg["target_shape"]) {
@@ -418,7 +416,7 @@ class Reshape : public Layer {
 class RepeatVector : public Layer {
  public:
   explicit RepeatVector(const Json& cfg) : Layer("RepeatVector") {
-    check_known_keys(cfg, {"n"});
+    check_known_keys(cfg, layer_arguments("RepeatVector"));
     n_ = positive_int(cfg, "n");
   }
   Shape build(const Shape& in, at::Generator&) override {
@@ -466,9 +464,7 @@ Padding1D tf_padding(const std::string& padding, int64_t in, int64_t kernel, int
 class Conv : public WeightedLayer {
  public:
   Conv(const Json& cfg, size_t rank) : WeightedLayer(rank == 1 ? "Conv1D" : "Conv2D", cfg), cfg_(cfg), rank_(rank) {
-    check_known_keys(cfg, {"filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
-                           "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-                           "data_format"});
+    check_known_keys(cfg, layer_arguments(rank == 1 ? "Conv1D" : "Conv2D"));
     if (string_or(cfg, "data_format", "channels_last") != "channels_last")
       throw LayerError("only data_format='channels_last' is supported");
     filters_ = positive_int(cfg, "filters");
@@ -544,7 +540,7 @@ class Conv : public WeightedLayer {
 class MaxPooling : public Layer {
  public:
   MaxPooling(const Json& cfg, size_t rank) : Layer(rank == 1 ? "MaxPooling1D" : "MaxPooling2D"), rank_(rank) {
-    check_known_keys(cfg, {"pool_size", "strides", "padding", "data_format"});
+    check_known_keys(cfg, layer_arguments(rank == 1 ? "MaxPooling1D" : "MaxPooling2D"));
     if (string_or(cfg, "data_format", "channels_last") != "channels_last")
       throw LayerError("only data_format='channels_last' is supported");
     pool_ = int_tuple(cfg, "pool_size", rank, std::vector<int64_t>(rank, 2));
@@ -589,7 +585,7 @@ class MaxPooling : public Layer {
 class GlobalMaxPooling1D : public Layer {
  public:
   explicit GlobalMaxPooling1D(const Json& cfg) : Layer("GlobalMaxPooling1D") {
-    check_known_keys(cfg, {"data_format", "keepdims"});
+    check_known_keys(cfg, layer_arguments("GlobalMaxPooling1D"));
     keepdims_ = bool_or(cfg, "keepdims", false);
   }
   Shape build(const Shape& in, at::Generator&) override {
@@ -610,9 +606,7 @@ class GlobalMaxPooling1D : public Layer {
 class BatchNormalization : public WeightedLayer {
  public:
   explicit BatchNormalization(const Json& cfg) : WeightedLayer("BatchNormalization", cfg), cfg_(cfg) {
-    check_known_keys(cfg, {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
-                           "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
-                           "gamma_regularizer"});
+    check_known_keys(cfg, layer_arguments("BatchNormalization"));
     const int64_t axis = int_or(cfg, "axis", -1);
     if (axis != -1) throw LayerError("only axis=-1 is supported");
     momentum_ = number_or(cfg, "momentum", 0.99);
@@ -674,8 +668,7 @@ class BatchNormalization : public WeightedLayer {
 class Embedding : public WeightedLayer {
  public:
   explicit Embedding(const Json& cfg) : WeightedLayer("Embedding", cfg), cfg_(cfg) {
-    check_known_keys(cfg, {"input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "mask_zero",
-                           "input_length"});
+    check_known_keys(cfg, layer_arguments("Embedding"));
     input_dim_ = positive_int(cfg, "input_dim");
     output_dim_ = positive_int(cfg, "output_dim");
     mask_zero_ = bool_or(cfg, "mask_zero", false);
@@ -715,7 +708,7 @@ class Embedding : public WeightedLayer {
 class Masking : public Layer {
  public:
   explicit Masking(const Json& cfg) : Layer("Masking") {
-    check_known_keys(cfg, {"mask_value"});
+    check_known_keys(cfg, layer_arguments("Masking"));
     mask_value_ = number_or(cfg, "mask_value", 0.0);
   }
   Shape build(const Shape& in, at::Generator&) override {
@@ -736,7 +729,7 @@ class Masking : public Layer {
 class Normalization : public Layer {
  public:
   explicit Normalization(const Json& cfg) : Layer("Normalization"), cfg_(cfg) {
-    check_known_keys(cfg, {"axis", "mean", "variance"});
+    check_known_keys(cfg, layer_arguments("Normalization"));
     if (cfg.contains("axis") && !(cfg["axis"].is_number_integer() && cfg["axis"].get<int64_t>() == -1))
       throw LayerError("only axis=-1 is supported");
     if (cfg.contains("mean") != cfg.contains("variance")) throw LayerError("give both 'mean' and 'variance' or neither");
@@ -785,7 +778,7 @@ class Normalization : public Layer {
 class TimeDistributed : public Layer {
  public:
   explicit TimeDistributed(const Json& cfg) : Layer("TimeDistributed") {
-    check_known_keys(cfg, {"layer"});
+    check_known_keys(cfg, layer_arguments("TimeDistributed"));
     const Json& inner = cfg.at("layer");
     LayerSpec spec;
     spec.type = inner.value("type", "");

@@ -303,21 +303,14 @@ void Optimizer::clip_gradients() {
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerSpec& spec, std::vector<torch::Tensor> params) {
   const std::string where = where_of(spec);
-  static const std::map<std::string, std::set<std::string>> allowed = {
-      {"sgd", {"momentum", "nesterov"}},
-      {"adam", {"beta_1", "beta_2", "epsilon", "amsgrad"}},
-      {"adamax", {"beta_1", "beta_2", "epsilon"}},
-      {"nadam", {"beta_1", "beta_2", "epsilon"}},
-      {"rmsprop", {"rho", "momentum", "epsilon", "centered"}},
-      {"adagrad", {"initial_accumulator_value", "epsilon"}},
-      {"adadelta", {"rho", "epsilon"}},
-  };
-  auto found = allowed.find(spec.name);
-  if (found == allowed.end()) throw Error(where, "unknown optimizer");
+  const auto& names = known_optimizers();
+  if (std::find(names.begin(), names.end(), spec.name) == names.end()) throw Error(where, "unknown optimizer");
+  const std::vector<std::string>& allowed = optimizer_parameters(spec.name);  // core/program_spec.h: the one list
   for (auto it = spec.params.begin(); it != spec.params.end(); ++it) {
     const std::string& k = it.key();
     if (k == "clipnorm" || k == "clipvalue" || k == "global_clipnorm") continue;
-    if (!found->second.count(k)) throw Error(where, "unsupported parameter '" + k + "'");
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      throw Error(where, "unsupported parameter '" + k + "'");
   }
   const double lr = spec.learning_rate;
   if (!(lr > 0) || !std::isfinite(lr)) throw Error(where, "learning_rate must be positive");

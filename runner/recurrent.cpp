@@ -34,15 +34,7 @@ torch::Tensor dropout_mask(int64_t batch, int64_t width, double rate, at::Genera
 class Recurrent : public Layer {
  public:
   Recurrent(CellKind kind, const Json& cfg) : Layer(type_name(kind)), kind_(kind), cfg_(cfg) {
-    std::vector<std::string> known = {"units", "activation", "use_bias", "kernel_initializer",
-                                      "recurrent_initializer", "bias_initializer", "kernel_regularizer",
-                                      "recurrent_regularizer", "bias_regularizer", "dropout", "recurrent_dropout",
-                                      "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
-                                      "time_major", "implementation", "input_dim", "input_length"};
-    if (kind != CellKind::SimpleRNN) known.push_back("recurrent_activation");
-    if (kind == CellKind::LSTM) known.push_back("unit_forget_bias");
-    if (kind == CellKind::GRU) known.push_back("reset_after");
-    check_known_keys(cfg, known);
+    check_known_keys(cfg, layer_arguments(type_name(kind)));  // core/program_spec.h: the one list
     units_ = positive_int(cfg, "units");
     activation_ = string_or(cfg, "activation", "tanh");
     recurrent_activation_ = string_or(cfg, "recurrent_activation", "sigmoid");
@@ -241,7 +233,7 @@ CellKind kind_from(const std::string& type) {
 class Bidirectional : public Layer {
  public:
   explicit Bidirectional(const Json& cfg) : Layer("Bidirectional") {
-    check_known_keys(cfg, {"layer", "merge_mode"});
+    check_known_keys(cfg, layer_arguments("Bidirectional"));
     const Json& inner = cfg.at("layer");
     if (!inner.is_object()) throw LayerError("'layer' must be a layer object");
     const std::string type = inner.value("type", "");

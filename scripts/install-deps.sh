@@ -15,6 +15,7 @@ packages=(
   libboost-serialization-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh (ASan, UBSan)
   slurm-wlm  # the local single-node Slurm of tests/slurm (no daemon starts on install)
   # tests and reference scripts only (golden files, h5py read-back)
   python3 python3-numpy python3-h5py python3-sklearn python3-statsmodels python3-pandas python3-torch

@@ -16,6 +16,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/process.h"
 #include "slurm/script_template.h"
 
@@ -117,13 +118,13 @@ CampaignLayout read_campaign_layout(const std::string& dir) {
   if (!fs::is_regular_file(plan))
     throw Error(dir, "not a campaign directory (no plan.json; create one with `dynfault campaign plan`)");
   const nlohmann::json j = read_json(plan);
-  const std::string format = j.is_object() ? j.value("format", "") : "";
+  const std::string format = j.is_object() ? optional_field<std::string>(j, "format", "", plan) : "";
   if (format == kPlanFormat) return layout;
   if (format != kShardedRootFormat) throw Error(plan, "not a dynfault campaign plan (format '" + format + "')");
   if (!j.contains("shards") || !j["shards"].is_array() || j["shards"].empty())
     throw Error(plan, "a sharded campaign without shards");
   for (const auto& s : j["shards"]) {
-    const std::string name = s.is_object() ? s.value("dir", "") : "";
+    const std::string name = s.is_object() ? optional_field<std::string>(s, "dir", "", plan) : "";
     if (name.empty() || name.find('/') != std::string::npos) throw Error(plan, "a shard without a directory name");
     if (!fs::is_regular_file(layout.dir + "/" + name + "/plan.json"))
       throw Error(layout.dir + "/" + name, "shard directory missing or without plan.json");

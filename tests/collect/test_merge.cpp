@@ -146,7 +146,7 @@ TEST(Merge, NotACorpusIsRefused) {
   TwoShards s;
   const std::string text = s.dir / "notes.h5";
   write_text(text, "hello");
-  EXPECT_EQ(merge_error({s.a, text}, s.out), text + ": not a readable HDF5 file");
+  EXPECT_EQ(merge_error({s.a, text}, s.out), text + ": not an HDF5 file (no HDF5 signature)");
   const std::string single = s.dir / "trace.h5";
   save_trace_file(single, synthetic_trace("x", "p", "", 2));
   EXPECT_EQ(merge_error({s.a, single}, s.out), single + ": not a dynfault corpus (missing kind=dynfault-corpus)");

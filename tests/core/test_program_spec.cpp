@@ -89,3 +89,80 @@ TEST(ProgramZoo, EmbeddedZooLoads) {
   EXPECT_THROW(zoo.set("nope"), Error);
   EXPECT_EQ(zoo.resolve(ids.front()), std::vector<std::string>{ids.front()});
 }
+
+namespace {
+// The message of check_spec_arguments on `j` (after a successful parse), or "".
+std::string argument_error_of(const Json& j) {
+  const ProgramSpec p = program_from_json(j, "spec.json");  // the plan's check: these parse
+  try {
+    check_spec_arguments(p, "spec.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// A spec from a file is checked completely (issue 14): what the runner would
+// refuse at build time is an error naming the file, layer and argument before
+// training. program_from_json alone still accepts these, because mutants an
+// operator builds may not build and must become crash traces.
+TEST(ProgramSpec, FileSpecsAreCheckedCompletely) {
+  EXPECT_EQ(argument_error_of(xor_spec()), "");
+  Json j = xor_spec();
+  j["layers"][0]["units"] = -4;
+  EXPECT_EQ(argument_error_of(j), "spec.json: layer 0: Dense 'units' must be a positive integer (got -4)");
+  j = xor_spec();
+  j["layers"][0]["units"] = 2.5;
+  EXPECT_NE(argument_error_of(j).find("'units' must be a positive integer"), std::string::npos);
+  j = xor_spec();
+  j["layers"][0].erase("units");
+  EXPECT_EQ(argument_error_of(j), "spec.json: layer 0: Dense needs 'units'");
+  j = xor_spec();
+  j["layers"][0]["unitz"] = 4;
+  EXPECT_NE(argument_error_of(j).find("spec.json: layer 0: Dense has unknown argument 'unitz'"), std::string::npos);
+  j = xor_spec();
+  j["optimizer"]["betta_1"] = 0.9;
+  EXPECT_NE(argument_error_of(j).find("spec.json: optimizer sgd: unknown parameter 'betta_1'"), std::string::npos);
+  j = xor_spec();
+  j["optimizer"]["momentum"] = 1.5;
+  EXPECT_NE(argument_error_of(j).find("'momentum' is out of range"), std::string::npos);
+  j = xor_spec();
+  j["optimizer"] = {{"name", "adam"}, {"learning_rate", 0.01}, {"beta_1", 1.0}};
+  EXPECT_NE(argument_error_of(j).find("'beta_1' is out of range"), std::string::npos);
+  j = xor_spec();
+  j["optimizer"]["clipnorm"] = -1;
+  EXPECT_NE(argument_error_of(j).find("'clipnorm' must be a non-negative number"), std::string::npos);
+  j = xor_spec();
+  j["layers"].push_back({{"type", "Conv1D"}, {"filters", 2}, {"kernel_size", {3, 3}}});
+  EXPECT_NE(argument_error_of(j).find("Conv1D 'kernel_size' must be a positive integer or 1 of them"),
+            std::string::npos);
+  j = xor_spec();
+  j["layers"].push_back({{"type", "Bidirectional"}, {"layer", {{"type", "LSTM"}, {"units", 0}}}});
+  EXPECT_NE(argument_error_of(j).find("(wrapped layer): LSTM 'units' must be a positive integer"), std::string::npos);
+  j = xor_spec();
+  j["layers"].push_back({{"type", "Reshape"}, {"target_shape", {-1, -1}}});
+  EXPECT_NE(argument_error_of(j).find("Reshape 'target_shape'"), std::string::npos);
+
+  // load_program_file runs the complete check.
+  const dynfault_test::TempDir dir;
+  const auto path = dir.path() / "neg.json";
+  j = xor_spec();
+  j["layers"][0]["units"] = -4;
+  std::ofstream(path) << j.dump();
+  try {
+    load_program_file(path.string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path.string() + ": layer 0: Dense 'units' must be a positive integer (got -4)");
+  }
+}
+
+// Every spec of the zoo passes the complete check, and the argument tables
+// know every layer type and optimizer of the vocabulary.
+TEST(ProgramSpec, ZooPassesCompleteCheckAndTablesCoverVocabulary) {
+  ProgramZoo zoo(std::string(DYNFAULT_SOURCE_DIR) + "/programs");
+  for (const auto& id : zoo.ids()) EXPECT_NO_THROW(zoo.load(id)) << id;
+  for (const auto& t : known_layer_types()) EXPECT_FALSE(layer_arguments(t).empty()) << t;
+  for (const auto& o : known_optimizers()) EXPECT_FALSE(optimizer_parameters(o).empty()) << o;
+}
