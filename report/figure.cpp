@@ -51,6 +51,21 @@ nlohmann::json window_x(const std::vector<double>& windows) {
           {"title", "window k (epochs)"}};
 }
 
+nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& y_title, const nlohmann::json& colour,
+                                    double band_opacity) {
+  nlohmann::json band = {{"mark", {{"type", "errorband"}, {"opacity", band_opacity}}},
+                         {"encoding", {{"x", x},
+                                       {"y", {{"field", "ci_low"}, {"type", "quantitative"}, {"title", y_title}}},
+                                       {"y2", {{"field", "ci_high"}}}}}};
+  nlohmann::json line = {{"mark", {{"type", "line"}, {"point", true}}},
+                         {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", y_title}}}}}};
+  if (!colour.is_null()) {
+    band["encoding"]["color"] = colour;
+    line["encoding"]["color"] = colour;
+  }
+  return nlohmann::json::array({band, line});
+}
+
 nlohmann::json value_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 }  // namespace dynfault::report

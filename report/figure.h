@@ -60,6 +60,10 @@ std::string evaluate_command(const std::string& corpus, const std::string& analy
 nlohmann::json vega_lite(const std::string& title);
 // The x encoding of a window k (log scale, a tick at each k given, no padding to "nice" values).
 nlohmann::json window_x(const std::vector<double>& windows);
+// The two layers of a value-by-window chart: an errorband from ci_low to ci_high
+// under a line (with points) of `value`; both coloured by `colour` unless it is null.
+nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& y_title, const nlohmann::json& colour,
+                                    double band_opacity);
 // A number for Vega-Lite data: null when undefined.
 nlohmann::json value_or_null(double v);
 

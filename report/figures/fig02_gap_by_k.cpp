@@ -34,18 +34,8 @@ class GapByK : public Figure {
     for (const json& v : splits) windows.push_back(v["k"].get<double>());
     const json x = window_x(windows);
     auto panel = [&](const json& values, const std::string& y_title, bool coloured) {
-      json band = {{"mark", {{"type", "errorband"}, {"opacity", 0.25}}},
-                   {"encoding", {{"x", x},
-                                 {"y", {{"field", "ci_low"}, {"type", "quantitative"}, {"title", y_title}}},
-                                 {"y2", {{"field", "ci_high"}}}}}};
-      json line = {{"mark", {{"type", "line"}, {"point", true}}},
-                   {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", y_title}}}}}};
-      if (coloured) {
-        const json colour = {{"field", "split"}, {"type", "nominal"}, {"title", "split"}};
-        band["encoding"]["color"] = colour;
-        line["encoding"]["color"] = colour;
-      }
-      json layers = json::array({band, line});
+      const json colour = coloured ? json{{"field", "split"}, {"type", "nominal"}, {"title", "split"}} : json();
+      json layers = band_and_line_layers(x, y_title, colour, 0.25);
       if (!coloured)  // the zero line: a gap above it favours within-program evaluation
         layers.push_back({{"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}}}, {"encoding", {{"y", {{"datum", 0}}}}}});
       return json{{"data", {{"values", values}}},

@@ -34,13 +34,7 @@ class ProgramIdentity : public Figure {
     s["data"] = {{"values", values}};
     s["width"] = 360;
     s["height"] = 220;
-    s["layer"] = json::array(
-        {{{"mark", {{"type", "errorband"}, {"opacity", 0.25}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "ci_low"}, {"type", "quantitative"}, {"title", "accuracy"}}},
-                        {"y2", {{"field", "ci_high"}}}, {"color", colour}}}},
-         {{"mark", {{"type", "line"}, {"point", true}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "accuracy"}}},
-                        {"color", colour}}}}});
+    s["layer"] = band_and_line_layers(x, "accuracy", colour, 0.25);
     return s;
   }
 };

@@ -29,13 +29,7 @@ class DetectionByK : public Figure {
     s["data"] = {{"values", values}};
     s["width"] = 360;
     s["height"] = 220;
-    s["layer"] = json::array(
-        {{{"mark", {{"type", "errorband"}, {"opacity", 0.2}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "ci_low"}, {"type", "quantitative"}, {"title", "ROC-AUC"}}},
-                        {"y2", {{"field", "ci_high"}}}, {"color", colour}}}},
-         {{"mark", {{"type", "line"}, {"point", true}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "ROC-AUC"}}},
-                        {"color", colour}}}}});
+    s["layer"] = band_and_line_layers(x, "ROC-AUC", colour, 0.2);
     return s;
   }
 };
