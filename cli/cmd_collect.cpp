@@ -32,7 +32,7 @@ struct CollectOptions {
 void merge_or_summarize(const CollectOptions& o) {
   if (!o.summary.empty()) {
     if (!o.inputs.empty() || !o.out.empty()) throw Error("collect", "--summary takes one corpus and no --out");
-    collect::check_untrusted_corpus(o.summary);
+    collect::check_untrusted_corpus(o.summary, collect::UntrustedRead::Index);
     const auto s = collect::summarize_corpus(o.summary);
     std::cout << (o.json ? collect::summary_json(s) : collect::summary_table(s));
     return;

@@ -43,7 +43,11 @@ std::map<std::string, uint64_t> validate_corpus(const std::string& path);
 // directly (not on a campaign's own traces.h5) before reading it. A child
 // still reading after 60 s + 1 s per MB ($DYNFAULT_UNTRUSTED_SECONDS) is
 // stopped: a hostile file that makes libhdf5 loop is an error too.
-void check_untrusted_corpus(const std::string& path);
+// `what` says how much the command will read: Index for commands that read
+// only the run index (collect --summary: the child reads just that, so the
+// check costs milliseconds, not a pass over every trace), Everything otherwise.
+enum class UntrustedRead { Index, Everything };
+void check_untrusted_corpus(const std::string& path, UntrustedRead what = UntrustedRead::Everything);
 
 // Merges into `out_path` (written atomically). A run id present in several
 // files is kept once if the copies are equal (Trace::operator==, so sys_*
