@@ -511,9 +511,10 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
       return pack(kmeans->fit_once(geo.Z, K, derive_seed(o.seed, "rq2/kmeans/K" + std::to_string(K) + "/r" +
                                                                      std::to_string(u % R))));
     });
+    std::vector<Clustering> best_of(Ks.size());
     for (size_t ki = 0; ki < Ks.size(); ++ki) {
       const int K = Ks[ki];
-      Clustering best;
+      Clustering& best = best_of[ki];
       for (size_t r = 0; r < R; ++r) {
         Clustering c = unpack(restarts[ki * R + r], n_geo, K, d);
         if (r == 0 || kmeans->better(c, best)) best = std::move(c);
@@ -523,13 +524,17 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
           out.dump["kmeans/K" + std::to_string(K) + "_r" + std::to_string(r) + "_init.csv"] = matrix_csv(init);
         }
       }
-      if (std::find(o.clusters.begin(), o.clusters.end(), K) != o.clusters.end()) {
-        const std::set<int> distinct(best.labels.begin(), best.labels.end());
-        const double sil = distinct.size() >= 2 && distinct.size() <= n_geo - 1 ? silhouette_score(geo.Z, best.labels) : kNaN;
-        res.silhouettes.push_back({K, sil, best.inertia});
-      }
       if (K == o.triage_k) at_triage_k = best;
     }
+    // Silhouettes are O(n^2) each: work units too, one per K of the sweep.
+    const auto silhouettes = engine.run("silhouettes", Ks.size(), [&](size_t ki) {
+      const Clustering& best = best_of[ki];
+      const std::set<int> distinct(best.labels.begin(), best.labels.end());
+      return UnitResult{distinct.size() >= 2 && distinct.size() <= n_geo - 1 ? silhouette_score(geo.Z, best.labels) : kNaN};
+    });
+    for (size_t ki = 0; ki < Ks.size(); ++ki)
+      if (std::find(o.clusters.begin(), o.clusters.end(), Ks[ki]) != o.clusters.end())
+        res.silhouettes.push_back({Ks[ki], silhouettes[ki][0], best_of[ki].inertia});
     std::sort(res.silhouettes.begin(), res.silhouettes.end(), [](const auto& a, const auto& b) { return a.K < b.K; });
   }
   if (table7) {
