@@ -12,6 +12,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libhdf5-dev hdf5-tools
   libeigen3-dev
+  libopencv-ml-dev libopencv-core-dev  # evaluate peers: cv::ml::RTrees (random forests), loaded only by that analysis
   libboost-serialization-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev
