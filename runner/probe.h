@@ -48,6 +48,9 @@ struct ProbeContext {
   std::vector<size_t> param_group;    // params[i] belongs to groups[param_group[i]]
   // Fixed probe batch: the first P training samples, the same for every epoch.
   torch::Tensor probe_x, probe_y;
+  // Range of the whole training target array (DeepDiagnosis' out-of-range
+  // check compares it with the last layer's output range).
+  double label_min = 0, label_max = 0;
   uint64_t seed = 0;    // the run's seed; probes derive their own streams from it
   int hvp_vectors = 4;  // Rademacher vectors per CF measurement
 };

@@ -159,6 +159,11 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
   const int64_t probe_rows = std::min<int64_t>(std::max(1, request.probe_batch), n);
   ctx.probe_x = run.train_x.slice(0, 0, probe_rows);
   ctx.probe_y = run.train_y.slice(0, 0, probe_rows);
+  if (run.train_y.numel() > 0) {
+    const torch::Tensor y = run.train_y.to(torch::kFloat64);
+    ctx.label_min = y.min().item<double>();
+    ctx.label_max = y.max().item<double>();
+  }
   ctx.seed = request.seed;
   ctx.hvp_vectors = std::max(1, request.hvp_vectors);
 

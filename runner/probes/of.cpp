@@ -19,6 +19,7 @@ namespace {
 
 // V2's hard-coded thresholds (trace-metrics.md).
 constexpr double kLargeWeight = 10.0;
+constexpr double kAutoTrainerLargeWeight = 5.0;  // AutoTrainer/DeepFD large_weight: |w| > 5
 constexpr double kAccGap = 0.1;
 constexpr double kOscillation = 0.01;
 constexpr double kDeadReluShare = 0.7;
@@ -70,6 +71,7 @@ struct ElementStats {
   double max_abs = 0;
   bool has_nan = false;
   int64_t nan = 0, zero = 0, large = 0;  // large: |x| > kLargeWeight (NaN is not large)
+  int64_t over_5 = 0;                     // |x| > kAutoTrainerLargeWeight
   double mean() const { return n > 0 ? sum / n : std::nan(""); }
 };
 ElementStats scan(const torch::Tensor& t) {
@@ -87,6 +89,7 @@ ElementStats scan(const torch::Tensor& t) {
     }
     if (x == 0) ++s.zero;
     if (std::fabs(x) > kLargeWeight) ++s.large;
+    if (std::fabs(x) > kAutoTrainerLargeWeight) ++s.over_5;
   });
   return s;
 }
@@ -123,6 +126,19 @@ bool copy_into(torch::Tensor& target, const torch::Tensor& x) {
 // buffer = a copy of x, reusing buffer's memory when it fits.
 void keep_copy(torch::Tensor& buffer, const torch::Tensor& x) {
   if (!buffer.defined() || !copy_into(buffer, x)) buffer = x.detach().clone();
+}
+// numpy's min and max (NaN propagates); NaN for an empty tensor.
+std::pair<double, double> value_range(const torch::Tensor& t) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  bool nan = false, any = false;
+  for_each_value(t, [&](double x) {
+    any = true;
+    if (std::isnan(x)) nan = true;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  });
+  if (nan || !any) return {std::nan(""), std::nan("")};
+  return {lo, hi};
 }
 template <typename Pred>
 double count_if(const torch::Tensor& t, Pred pred) {
@@ -164,6 +180,13 @@ class OptimizerProbe : public Probe {
         {"grad_zero_share", "fraction"},
         {"sys_cpu_percent", "%"},
         {"sys_rss_mb", "MiB"},
+        // Peer-technique rule inputs (docs/peers.md): AutoTrainer's large
+        // weight, DeepDiagnosis' out-of-range check.
+        {"weight_abs_over_5_count", "count"},
+        {"label_min", "param"},
+        {"label_max", "param"},
+        {"output_min", "activation"},
+        {"output_max", "activation"},
     };
   }
 
@@ -237,7 +260,7 @@ class OptimizerProbe : public Probe {
     auto& c = row.channels;
 
     // --- weights: every floating tensor of the model, trainable or not (Keras get_weights()).
-    int64_t large = 0, nan_weights = 0;
+    int64_t large = 0, over_5 = 0, nan_weights = 0;
     double numel = 0, w_sum = 0;
     std::vector<torch::Tensor> all_weights;
     for (const auto& p : ctx.model.parameters()) all_weights.push_back(p);
@@ -246,6 +269,7 @@ class OptimizerProbe : public Probe {
     for (const auto& w : all_weights) {
       const ElementStats st = scan(w);
       large += st.large;
+      over_5 += st.over_5;
       nan_weights += st.nan;
       numel += st.n;
       w_sum += st.sum;
@@ -399,6 +423,13 @@ class OptimizerProbe : public Probe {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
     c.push_back(wall > 0 ? 100.0 * (process_cpu_seconds() - cpu_start_) / wall : std::nan(""));
     c.push_back(resident_mib());
+    c.push_back(static_cast<double>(over_5));
+    c.push_back(ctx.label_min);
+    c.push_back(ctx.label_max);
+    const auto [out_min, out_max] =
+        outputs.empty() ? std::pair<double, double>{std::nan(""), std::nan("")} : value_range(outputs.back());
+    c.push_back(out_min);
+    c.push_back(out_max);
 
     auto per_layer = [&](const std::vector<double>& num, const std::vector<double>& den) {
       std::vector<double> v(n_groups);

@@ -73,7 +73,8 @@ TEST(Trainer, SmokeRunOf31556268HasTheChannelSetAndEpochs) {
       "cons_mean_weight_count", "cons_std_weight_count", "nan_weight_count", "nan_gradients_count",
       "saturated_activation", "mean_gradient", "gradient_std", "gradient_max", "gradient_min", "gradient_median",
       "mean_activation", "std_activation", "mean_grad", "std_grad", "learning_rate", "grad_global_norm",
-      "grad_zero_share", "sys_cpu_percent", "sys_rss_mb"};
+      "grad_zero_share", "sys_cpu_percent", "sys_rss_mb", "weight_abs_over_5_count", "label_min", "label_max",
+      "output_min", "output_max"};
   EXPECT_EQ(t.channel_names, expected);
   ASSERT_EQ(t.channel_units.size(), expected.size());
   for (const auto& u : t.channel_units) EXPECT_FALSE(u.empty());
@@ -193,14 +194,26 @@ TEST(Trainer, LastEpochProbeValuesMatchAnIndependentComputationOnTheFinalModel) 
   EXPECT_EQ(dead_series->layers, std::vector<std::string>{"dense_0"});
   EXPECT_NEAR(dead_series->values[last], dead, 1e-12);
 
-  int64_t large = 0, nan_count = 0;
-  for (const auto& w : model.parameters()) large += w.abs().gt(10).sum().item<int64_t>();
+  int64_t large = 0, over_5 = 0, nan_count = 0;
+  for (const auto& w : model.parameters()) {
+    large += w.abs().gt(10).sum().item<int64_t>();
+    over_5 += w.abs().gt(5).sum().item<int64_t>();
+  }
   for (const auto& b : model.buffers())
     if (b.is_floating_point()) {
       large += b.abs().gt(10).sum().item<int64_t>();
+      over_5 += b.abs().gt(5).sum().item<int64_t>();
       nan_count += b.isnan().sum().item<int64_t>();
     }
   EXPECT_EQ(t.channel("large_weight_count")[last], static_cast<double>(large));
+  EXPECT_EQ(t.channel("weight_abs_over_5_count")[last], static_cast<double>(over_5));
+  // DeepDiagnosis' out-of-range inputs: the whole target array, the last layer on the probe batch.
+  EXPECT_EQ(t.channel("label_min")[last], run.train_y.min().item<double>());
+  EXPECT_EQ(t.channel("label_max")[last], run.train_y.max().item<double>());
+  EXPECT_EQ(t.channel("output_min")[last], outs[3].min().item<double>());
+  EXPECT_EQ(t.channel("output_max")[last], outs[3].max().item<double>());
+  EXPECT_GE(t.channel("output_min")[last], 0.0);  // dense_3 is a sigmoid
+  EXPECT_LE(t.channel("output_max")[last], 1.0);
   EXPECT_EQ(t.channel("nan_weight_count")[last], static_cast<double>(nan_count));
 
   // CF: the same measurement again on the final model reproduces the last row bit for bit.
