@@ -1,12 +1,17 @@
 // RQ3 on synthetic corpora with a planted train/validation mismatch (known
 // labels, probe layouts and program overlap), the OF group table against the
-// probe catalogue and bad input. The Deep4ge sample: test_deep4ge.cpp.
+// probe catalogue, bad input, and parity with scikit-learn on the same folds
+// (golden file written by scripts/golden/rq3_golden.sh). The Deep4ge sample: test_deep4ge.cpp.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 
+#include <fstream>
+#include <map>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/corpus.h"
 #include "core/error.h"
@@ -270,4 +275,57 @@ TEST(Rq3, BadInputFailsWithOneClearLine) {
   o.windows = {1, 3};
   o.table_window = 3;
   EXPECT_THROW(run_rq3(plain_corpus, o, engine), CannotRun);
+}
+
+TEST(Golden, Rq3RocAucAndCoefficientsMatchSklearnOnTheSameFolds) {
+  std::ifstream in(std::string(DYNFAULT_SOURCE_DIR) + "/tests/evaluate/golden/rq3_sklearn.json");
+  ASSERT_TRUE(in.good());
+  const nlohmann::json golden = nlohmann::json::parse(in);
+  EXPECT_EQ(golden["sklearn"].get<std::string>().substr(0, 3), "1.2");
+  ASSERT_EQ(golden["cases"].size(), 2u);
+  for (const auto& c : golden["cases"]) {
+    const std::string probes = c["probes"];
+    MismatchSpec spec;  // the corpus evaluate_synthetic_corpus --mismatch writes for the script
+    spec.probes = probes == "split" ? MismatchSpec::Probes::Split : MismatchSpec::Probes::Both;
+    const dynfault_test::TempDir dir;
+    const std::string path = dir / "golden.h5";
+    synthetic::write_mismatch_corpus(path, spec);
+    const CorpusReader corpus(path);
+    Rq3Options o;
+    o.windows = c["k"].get<std::vector<int>>();
+    o.table_window = c["table_k"];
+    o.folds = c["folds"];
+    o.seed = c["seed"];
+    o.gap_rule = parse_gap_rule(c["gap_rule"]);
+    o.bootstrap = 0;
+    Engine engine(false);
+    const Rq3Results r = run_rq3(corpus, o, engine).results;
+    EXPECT_EQ(r.control, c["control"].get<std::string>());
+    EXPECT_EQ(r.labelled, c["labelled"].get<size_t>());
+    std::map<std::tuple<std::string, std::string, int>, Rq3Row> ours;
+    for (const auto* rows : {&r.table8, &r.table9, &r.fig10})
+      for (const auto& row : *rows) ours[{row.population, row.features, row.k}] = row;
+    for (const auto& a : r.fig12) ours[{a.result.population, a.result.features, a.result.k}] = a.result;
+    for (const auto& g : c["rows"]) {
+      const auto key = std::make_tuple(g["population"].get<std::string>(), g["features"].get<std::string>(), g["k"].get<int>());
+      ASSERT_TRUE(ours.count(key)) << probes << " " << std::get<0>(key) << "/" << std::get<1>(key) << "/" << std::get<2>(key);
+      const Rq3Row& row = ours.at(key);
+      EXPECT_EQ(row.runs, g["runs"].get<size_t>());
+      EXPECT_EQ(row.positives, g["positives"].get<size_t>());
+      // newton-cg to 1e-10 reaches the optimum dynfault solves for: the same ranking, the same AUC.
+      EXPECT_NEAR(row.within.value, g["within_exact"].get<double>(), 1e-12) << std::get<0>(key) << std::get<1>(key);
+      EXPECT_NEAR(row.heldout.value, g["heldout_exact"].get<double>(), 1e-12) << std::get<0>(key) << std::get<1>(key);
+      // scikit-learn's default lbfgs stops at tol 1e-4: near, not equal.
+      EXPECT_NEAR(row.within.value, g["within"].get<double>(), 1e-3);
+      EXPECT_NEAR(row.heldout.value, g["heldout"].get<double>(), 1e-3);
+    }
+    const auto& coef = c["fig11_coefficients"];
+    ASSERT_EQ(r.fig11.by_fold.size(), coef.size());
+    for (size_t f = 0; f < coef.size(); ++f) {
+      ASSERT_EQ(r.fig11.by_fold[f].size(), coef[f].size());
+      for (size_t j = 0; j < coef[f].size(); ++j)
+        EXPECT_NEAR(r.fig11.by_fold[f][j], coef[f][j].get<double>(), 1e-7 * std::max(1.0, std::abs(coef[f][j].get<double>())))
+            << probes << " fold " << f << " " << r.fig11.features[j];
+    }
+  }
 }
