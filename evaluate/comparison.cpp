@@ -21,12 +21,12 @@ ProgramRows index_by_program(const std::vector<std::string>& programs) {
 }
 
 BinaryFolds binary_folds(const std::vector<int>& y, const std::vector<std::string>& programs, int folds,
-                         std::optional<uint32_t> within_seed, const std::string& where) {
+                         std::optional<uint32_t> within_seed, const std::string& where, const std::string& positive) {
   BinaryFolds f;
   const size_t positives = static_cast<size_t>(std::count(y.begin(), y.end(), 1));
   const size_t n_programs = index_by_program(programs).names.size();
   if (positives == 0 || positives == y.size()) {
-    f.problem = "one class only (" + std::to_string(positives) + " positive of " + std::to_string(y.size()) + " runs)";
+    f.problem = "one class only (" + std::to_string(positives) + " " + positive + " of " + std::to_string(y.size()) + " runs)";
     return f;
   }
   if (n_programs < static_cast<size_t>(folds)) {
@@ -34,21 +34,21 @@ BinaryFolds binary_folds(const std::vector<int>& y, const std::vector<std::strin
     return f;
   }
   try {
-    f.within = stratified_kfold(y, folds, within_seed, where + " (within-program folds)");
     f.heldout = group_kfold(programs, folds, where + " (program-held-out folds)");
+    f.within = stratified_kfold(y, folds, within_seed, where + " (within-program folds)");
   } catch (const Error& e) {
     f.problem = e.what();
     return f;
   }
-  for (const auto* fold : {&f.within, &f.heldout})
+  for (const auto* fold : {&f.heldout, &f.within})
     for (int k = 0; k < folds && f.problem.empty(); ++k) {
       size_t train = 0, train_positive = 0;
       for (size_t i = 0; i < y.size(); ++i)
         if ((*fold)[i] != k) ++train, train_positive += y[i];
       if (train_positive == 0 || train_positive == train)
         f.problem = std::string(fold == &f.within ? "within-program" : "program-held-out") + " fold " +
-                    std::to_string(k) + " leaves a training split of one class (" + std::to_string(positives) +
-                    " positive runs in " + std::to_string(n_programs) + " programs)";
+                    std::to_string(k) + " leaves a training split of one class (" + std::to_string(positives) + " " +
+                    positive + " runs in " + std::to_string(n_programs) + " programs)";
     }
   return f;
 }

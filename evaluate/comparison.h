@@ -24,9 +24,11 @@ struct BinaryFolds {
   std::vector<int> within, heldout;
   std::string problem;  // why the label cannot be cross-validated ("" when it can)
 };
-// StratifiedKFold(folds, shuffle when within_seed) and GroupKFold(folds) by program.
+// StratifiedKFold(folds, shuffle when within_seed) and GroupKFold(folds) by program;
+// `positive` names class 1 in the messages (e.g. "unstable").
 BinaryFolds binary_folds(const std::vector<int>& y, const std::vector<std::string>& programs, int folds,
-                         std::optional<uint32_t> within_seed, const std::string& where);
+                         std::optional<uint32_t> within_seed, const std::string& where,
+                         const std::string& positive = "positive");
 
 // replicates empty (no bootstrap): NaN bounds.
 Cell bootstrap_cell(double point, const std::vector<double>& replicates, double level_percent);
