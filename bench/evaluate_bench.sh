@@ -5,7 +5,7 @@
 # (target >= 1.8x). Corpus: the Deep4ge sample (../shared) imported with `dynfault collect
 # import-csv`, or CORPUS.h5 if given.
 # Usage: bench/evaluate_bench.sh DYNFAULT [CORPUS.h5 [MAKE_SYNTHETIC_CORPUS]]   (or: cmake --build BUILD --target bench_evaluate)
-# Env: BENCH_PARTS (default rq1,scaling,rq2): which of the three comparisons to run.
+# Env: BENCH_PARTS (default rq1,scaling,rq2,rq3): which of the comparisons to run.
 set -euo pipefail
 dynfault=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +39,7 @@ ratios() {  # ratios LABEL OURS THEIRS TARGET: the side-by-side line, wall and C
     "$1" "${!aw}" "${!ac}" "${!bw}" "${!bc}" "$(calc "${!bw} / ${!aw}")" "$(calc "${!bc} / ${!ac}")" "$4"
 }
 cores=$(nproc --all)
-parts=",${BENCH_PARTS:-rq1,scaling,rq2},"
+parts=",${BENCH_PARTS:-rq1,scaling,rq2,rq3},"
 wanted() { [[ $parts == *",$1,"* ]]; }
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
@@ -89,3 +89,25 @@ if wanted rq2 && [ -x "$make_corpus" ]; then
     "$one" "$two" "$(calc "$one / $two")" "$cores"
   diff -r "$work/rq2-np1" "$work/rq2-np2" >/dev/null && echo "rq2 np1 and np2 results identical"
 fi
+
+# RQ3 on the same corpus as RQ1 (the Deep4ge sample: OF columns only, so the single_probe
+# case) and on a synthetic probe-split corpus (the program_overlap case): dynfault vs
+# bench/rq3_sklearn.py, point estimates on both sides (--bootstrap 0: the sklearn script
+# has no bootstrap), then the equal-numbers check (ROC-AUC and Fig. 11's coefficients).
+if wanted rq3; then
+  rq3_case() {  # rq3_case LABEL CORPUS
+    echo "== RQ3 on $2 (k 1,3,5,10,20,50 where the runs are long enough)"
+    local ks=1,3,5,10,20,50
+    [ "$1" = synthetic ] && ks=1,3,5
+    timed rq3_dyn "$dynfault" evaluate rq3 "$2" --k "$ks" --bootstrap 0 --out "$work/rq3-dyn-$1" --quiet
+    timed rq3_py /usr/bin/python3 "$root/bench/rq3_sklearn.py" "$2" --out "$work" --k "$ks"
+    ratios "rq3 $1" rq3_dyn rq3_py 20x
+    /usr/bin/python3 "$root/bench/rq3_sklearn.py" --compare "$work" "$work/rq3-dyn-$1" || true
+  }
+  rq3_case deep4ge "$corpus"
+  if [ -x "$make_corpus" ]; then
+    "$make_corpus" --mismatch "$work/mismatch.h5" split
+    rq3_case synthetic "$work/mismatch.h5"
+  fi
+fi
+

@@ -99,6 +99,12 @@ const std::map<std::string, OptionAdder>& option_table() {
       {"--restarts", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_option("--restarts", a.restarts, "k-means restarts (n_init)")->capture_default_str();
        }},
+      // rq3
+      {"--gap-rule", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_option("--gap-rule", a.gap_rule,
+                      "mismatch label: ge = |train_acc - val_acc| >= 0.1 (paper Eq. 4), gt = > 0.1 (acc_gap_too_big)")
+             ->capture_default_str();
+       }},
   };
   return table;
 }

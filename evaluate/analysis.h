@@ -34,6 +34,8 @@ struct AnalysisArgs {
   int triage_k = 7;              // rq2: K of Table VII and Algorithm 1
   int restarts = 10;             // rq2: k-means n_init
   std::string parts;             // rq2: comma-separated parts (default: all the corpus supports)
+  // rq3
+  std::string gap_rule = "ge";   // rq3: ge (paper Eq. 4) or gt (the callback's acc_gap_too_big)
   bool dump = false;
 };
 

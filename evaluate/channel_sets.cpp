@@ -63,4 +63,38 @@ ChannelSelection resolve_channels(const std::string& spec, const std::vector<std
   return out;
 }
 
+// Every channel that the `of` set names (runner/probes/of.cpp's
+// DYNFAULT_PROBE_CHANNELS) is in exactly one group, tests/evaluate/test_rq3.cpp
+// checks it against the probe catalogue; a future of_* channel is in none until
+// it is added here (the ablation keeps it in every row and lists it).
+//   activation     V2's mean/std of the layers' outputs on the probe batch
+//   system         the execution's resources: dynfault's sys_* (CPU %, RSS; not
+//                  sys_wall_seconds, which is in no probe set) and V2's psutil columns
+//   gradient       V2's gradient statistics and dynfault's global norm
+//   learning_rate  V2's rescaled adjusted_lr; dynfault's logged learning_rate
+const std::vector<ChannelGroup>& of_channel_groups() {
+  static const std::vector<ChannelGroup> groups = {
+      {"activation", "activation statistics", {"mean_activation", "std_activation"}},
+      {"system", "system resources", {"sys_*", "cpu_utilization", "memory_usage", "gpu_memory_utilization"}},
+      {"gradient",
+       "gradient statistics",
+       {"gradient_max", "gradient_min", "gradient_median", "mean_grad", "std_grad", "grad_global_norm"}},
+      {"learning_rate", "learning rate", {"adjusted_lr", "learning_rate"}},
+  };
+  return groups;
+}
+
+bool ChannelGroup::claims(const std::string& channel) const {
+  for (const auto& c : channels) {
+    if (!c.empty() && c.back() == '*' ? channel.rfind(c.substr(0, c.size() - 1), 0) == 0 : channel == c) return true;
+  }
+  return false;
+}
+
+const ChannelGroup* of_group_of(const std::string& channel) {
+  for (const auto& g : of_channel_groups())
+    if (g.claims(channel)) return &g;
+  return nullptr;
+}
+
 }  // namespace dynfault::evaluate

@@ -27,4 +27,18 @@ struct ChannelSelection {
 // dynfault::Error for an unknown name or a set with nothing in the corpus.
 ChannelSelection resolve_channels(const std::string& spec, const std::vector<std::string>& corpus_channels);
 
+// The feature groups of the OF set, for RQ3's ablation (Fig. 12): the one table
+// that says which channel belongs to which group (channel_sets.cpp). Names, or
+// prefixes ending in '*'; dynfault's own channel and the published V2 column
+// of the same measurement are in the same group.
+struct ChannelGroup {
+  std::string name;   // activation, system, gradient, learning_rate
+  std::string title;  // as in the paper's Fig. 12
+  std::vector<std::string> channels;
+  bool claims(const std::string& channel) const;
+};
+const std::vector<ChannelGroup>& of_channel_groups();
+// The group of an OF-set channel; nullptr for one in no group (kept in every ablation).
+const ChannelGroup* of_group_of(const std::string& channel);
+
 }  // namespace dynfault::evaluate

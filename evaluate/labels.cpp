@@ -55,20 +55,40 @@ Labeling instability_labels(const RunTable& table, double threshold) {
   return l;
 }
 
-Labeling mismatch_labels(const RunTable& table, int k, double instability_threshold, double gap) {
+GapRule parse_gap_rule(const std::string& text) {
+  if (text == "ge") return GapRule::AtLeast;
+  if (text == "gt") return GapRule::Above;
+  throw Error("--gap-rule", "unknown rule '" + text + "' (ge: |train_acc - val_acc| >= gap, paper Eq. 4; gt: > gap, acc_gap_too_big)");
+}
+
+const char* gap_rule_name(GapRule rule) { return rule == GapRule::AtLeast ? "ge" : "gt"; }
+
+Labeling mismatch_labels(const RunTable& table, int k, double instability_threshold, double gap, GapRule rule,
+                         MismatchExclusions* excluded) {
   const Eigen::Index train = column_of(table, "train_acc"), val = column_of(table, "val_acc");
   Labeling l;
   l.name = "mismatch";
   l.classes = {"match", "mismatch"};
+  MismatchExclusions counts;
   for (size_t r = 0; r < table.runs.size(); ++r) {
-    if (first_explosion(table, r, instability_threshold).epoch >= 0) continue;
+    if (first_explosion(table, r, instability_threshold).epoch >= 0) {
+      ++counts.unstable;
+      continue;
+    }
+    if (!table.has_channel[r][train] || !table.has_channel[r][val]) {
+      ++counts.no_accuracy;
+      continue;
+    }
     const Eigen::MatrixXd& s = table.series[r];
     bool mismatch = false;
-    for (Eigen::Index e = 0; e < std::min<Eigen::Index>(k, s.rows()); ++e)
-      mismatch = mismatch || std::abs(s(e, train) - s(e, val)) >= gap;
+    for (Eigen::Index e = 0; e < std::min<Eigen::Index>(k, s.rows()); ++e) {
+      const double d = std::abs(s(e, train) - s(e, val));  // NaN compares false under both rules
+      mismatch = mismatch || (rule == GapRule::AtLeast ? d >= gap : d > gap);
+    }
     l.rows.push_back(static_cast<int>(r));
     l.y.push_back(mismatch ? 1 : 0);
   }
+  if (excluded) *excluded = counts;
   return l;
 }
 

@@ -15,6 +15,7 @@
 #include "evaluate/analysis.h"
 #include "evaluate/bootstrap.h"
 #include "evaluate/channel_sets.h"
+#include "evaluate/comparison.h"
 #include "evaluate/program_z.h"
 #include "evaluate/labels.h"
 #include "evaluate/preprocess.h"
@@ -331,21 +332,13 @@ std::vector<BootstrapGroup> bootstrap_groups(const Inputs& in, const Plan& plan)
 // Table IV / Fig. 2 / Table V rows with their bootstrap CIs.
 void summarise_splits(const Inputs& in, const Plan& plan, const Scores& sc, const BootstrapResult& boot,
                       const Rq1Options& o, Rq1Results& res) {
-  const bool with_ci = o.bootstrap > 0;
-  auto interval = [&](const std::vector<double>& values, double point) {
-    Cell c{point, kNaN, kNaN};
-    if (with_ci) {
-      const Interval iv = percentile_interval(values, o.level_percent);
-      c.low = iv.low;
-      c.high = iv.high;
-    }
-    return c;
+  const std::vector<double> no_replicates;
+  auto replicates = [&](size_t s, size_t m) -> const std::vector<double>& {
+    return o.bootstrap > 0 ? boot.values[s][m] : no_replicates;
   };
-  auto cell = [&](size_t s, size_t m) { return interval(boot.values[s][m], sc.point[s][m]); };
+  auto cell = [&](size_t s, size_t m) { return bootstrap_cell(sc.point[s][m], replicates(s, m), o.level_percent); };
   auto gap_cell = [&](size_t a, size_t b, size_t m) {
-    std::vector<double> d(boot.values[a][m].size());
-    for (size_t i = 0; i < d.size(); ++i) d[i] = boot.values[a][m][i] - boot.values[b][m][i];
-    return interval(d, sc.point[a][m] - sc.point[b][m]);
+    return paired_gap_cell(sc.point[a][m], sc.point[b][m], replicates(a, m), replicates(b, m), o.level_percent);
   };
   const MetricSet& metrics = metric_set("diagnosis");
   const Cell none{kNaN, kNaN, kNaN};
@@ -407,14 +400,9 @@ void summarise_identity(const Inputs& in, const Plan& plan, const Scores& sc, co
   const size_t G = in.identity.names.size(), n = in.identity.code.size();
   size_t largest = 0;
   for (const auto& rows : in.identity.rows) largest = std::max(largest, rows.size());
+  const std::vector<double> no_replicates;
   auto cell = [&](size_t s, size_t m) {  // identity set: accuracy, balanced accuracy
-    Cell c{sc.point[s][m], kNaN, kNaN};
-    if (o.bootstrap > 0) {
-      const Interval iv = percentile_interval(boot.values[s][m], o.level_percent);
-      c.low = iv.low;
-      c.high = iv.high;
-    }
-    return c;
+    return bootstrap_cell(sc.point[s][m], o.bootstrap > 0 ? boot.values[s][m] : no_replicates, o.level_percent);
   };
   auto row = [&](size_t s, int k, const char* variant) {
     res.identity.push_back({k, variant, cell(s, 0), cell(s, 1), 1.0 / double(G), double(largest) / double(n), n, G});

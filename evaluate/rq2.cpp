@@ -16,6 +16,7 @@
 #include "evaluate/bootstrap.h"
 #include "evaluate/channel_sets.h"
 #include "evaluate/clustering.h"
+#include "evaluate/comparison.h"
 #include "evaluate/curvature.h"
 #include "evaluate/features.h"
 #include "evaluate/labels.h"
@@ -331,19 +332,12 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
   if (pop_unstable == 0 || pop_unstable == population.size()) {
     cannot_detect = "the detection runs hold one class only";
   } else if (gate.wanted("table6") || gate.wanted("fig9")) {
-    fold_heldout = group_kfold(programs_pop, o.folds, "rq2 instability (program-held-out folds)");
-    fold_within = stratified_kfold(y_pop, o.folds, o.shuffle_within ? std::optional<uint32_t>(o.seed) : std::nullopt,
-                                   "rq2 instability (within-program folds)");
-    for (const auto* fold : {&fold_heldout, &fold_within})
-      for (int f = 0; f < o.folds && cannot_detect.empty(); ++f) {
-        size_t train = 0, train_unstable = 0;
-        for (size_t i = 0; i < y_pop.size(); ++i)
-          if ((*fold)[i] != f) ++train, train_unstable += y_pop[i];
-        if (train_unstable == 0 || train_unstable == train)
-          cannot_detect = std::string(fold == &fold_heldout ? "program-held-out" : "within-program") + " fold " +
-                          std::to_string(f) + " leaves a training split of one class (" + std::to_string(pop_unstable) +
-                          " unstable runs in " + std::to_string(pop_program_names.size()) + " programs)";
-      }
+    BinaryFolds folds = binary_folds(y_pop, programs_pop, o.folds,
+                                     o.shuffle_within ? std::optional<uint32_t>(o.seed) : std::nullopt,
+                                     "rq2 instability", "unstable");
+    fold_heldout = std::move(folds.heldout);
+    fold_within = std::move(folds.within);
+    cannot_detect = folds.problem;
   }
   const bool can_detect = cannot_detect.empty();
   const bool table6 = gate.run("table6", can_detect, cannot_detect);
@@ -386,11 +380,7 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
     g.where = "rq2 instability";
     g.y = y_pop;
     g.n_classes = 2;
-    g.rows_of_program.assign(pop_program_names.size(), {});
-    for (size_t i = 0; i < programs_pop.size(); ++i)
-      g.rows_of_program[std::lower_bound(pop_program_names.begin(), pop_program_names.end(), programs_pop[i]) -
-                        pop_program_names.begin()]
-          .push_back(static_cast<int>(i));
+    g.rows_of_program = index_by_program(programs_pop).rows;
     for (size_t i = 0; i < evaluations.size(); ++i) g.members.push_back(i);
     const BootstrapResult boot = engine.cluster_bootstrap({g}, sets, o.bootstrap, o.seed, o.dump);
     for (int r : boot.redraws[0]) res.bootstrap_redraws += r;

@@ -15,18 +15,21 @@ namespace {
 
 using nlohmann::json;
 
-// Figures of the paper that no analysis writes results for yet (RQ3 and the
-// peer re-evaluation, issue #12: their results layout is not documented yet).
 struct Absent {
   const char* artefact;
   const char* title;
 };
-constexpr Absent kNotYetProduced[] = {
+// RQ3's artefacts (docs/rq3.md): drawn as tables from `evaluate rq3`'s results.
+constexpr Absent kRq3Artefacts[] = {
     {"Table VIII", "T/V mismatch detection, overlap-controlled (baseline vs +CF / +OF)"},
     {"Table IX", "T/V mismatch detection on the full CF and OF subsets"},
     {"Fig. 10", "mismatch ROC-AUC by window k"},
     {"Fig. 11", "spread of the OF coefficients across within-program folds"},
     {"Fig. 12", "ablation of the OF channel groups"},
+};
+// Figures of the paper that no analysis writes results for yet (the peer
+// re-evaluation, issue #12: its results layout is not documented yet).
+constexpr Absent kNotYetProduced[] = {
     {"Fig. 13", "peer techniques (DEFault, DeepFD, AutoTrainer, DeepDiagnosis): within vs held-out"},
     {"Peers table", "re-evaluation of the peer techniques (IV-C)"},
 };
@@ -72,10 +75,11 @@ class Builder {
     Section rq2{"rq2", "RQ2: when instability happens, and curvature triage", {}};
     rq2_tables(rq2);
     Section rq3{"rq3", "RQ3 and the peer re-evaluation", {}};
+    rq3_tables(rq3);
     for (const Absent& a : kNotYetProduced)
       rq3.blocks.push_back(not_computed(a.artefact, a.title,
-                                        "no analysis writes these results yet (RQ3 and the peer re-evaluation, issue "
-                                        "#12; their results layout is not in docs/evaluate.md)",
+                                        "no analysis writes these results yet (the peer re-evaluation, issue "
+                                        "#12; its results layout is not in docs/evaluate.md)",
                                         ""));
     for (Section* s : {&corpus, &rq1, &rq2}) add_figures(*s, out);
     Section paper{"paper", "The paper's published values", {}};
@@ -509,6 +513,108 @@ class Builder {
   }
 
   // --- helpers ---------------------------------------------------------------
+  // RQ3 (docs/rq3.md): Tables VIII and IX beside the paper's values, and the data of
+  // Figs 10-12 as tables. Paper ids: table8|table9.<cf|of>.<within|heldout>.<baseline|plus>.
+  void rq3_tables(Section& s) {
+    const AnalysisResults* a = in_.results.find("rq3");
+    if (!a) {
+      std::string reason = "no rq3 results were given (--results)";
+      if (const SkippedAnalysis* sk = in_.results.find_skipped("rq3")) reason = "`evaluate all` skipped rq3: " + sk->reason;
+      for (const Absent& x : kRq3Artefacts)
+        s.blocks.push_back(not_computed(x.artefact, x.title, reason, evaluate_command(in_.corpus_path, "rq3")));
+      return;
+    }
+    const json& run = a->run();
+    const std::string where = a->dir() + "/run.json";
+    const json options = optional_field<json>(run, "options", json::object(), where);
+    const std::optional<int> table_k = int_field(options, "table_k");
+    const std::string control = optional_field<std::string>(run, "control", "", where);
+    s.blocks.push_back(text(
+        "Results `" + a->dir() + "`: " + optional_field<json>(run, "labelled_runs", json(), where).dump() +
+        " stable runs with accuracy labelled (gap rule " + optional_field<json>(options, "gap_rule", json(), where).dump() +
+        "), " + optional_field<json>(run, "excluded_unstable", json(), where).dump() + " unstable and " +
+        optional_field<json>(run, "excluded_without_accuracy", json(), where).dump() + " without accuracy left out; " +
+        optional_field<json>(options, "bootstrap", json(), where).dump() +
+        " cluster-bootstrap replicates over programs (95 % percentile CIs). Control `" + control + "`: " +
+        optional_field<std::string>(run, "control_description", "", where) + "."));
+    auto probe_of = [](const std::string& population, const std::string& features) {
+      if (population.rfind("cf_", 0) == 0) return std::string("cf");
+      if (population.rfind("of_", 0) == 0) return std::string("of");
+      return features == "baseline" ? std::string() : features;  // "both": the feature set names the probe
+    };
+    const std::vector<std::string> header = {"population", "features", "runs", "programs", "prevalence",
+                                             "within ROC-AUC", "held-out ROC-AUC", "gap"};
+    auto comparison = [&](const std::string& file_name, const std::string& artefact, const std::string& id,
+                          const std::string& caption, const std::string& note, const std::string& paper_table) {
+      const CsvTable* t = file(s, *a, file_name, artefact);
+      if (!t) return;
+      Table out{id, caption, note, header, {}};
+      for (size_t r = 0; r < t->size(); ++r) {
+        const std::string pop = t->text(r, "population"), feat = t->text(r, "features");
+        const std::string probe = probe_of(pop, feat);
+        const std::string base = paper_table.empty() || probe.empty()
+                                     ? ""
+                                     : paper_table + "." + probe + ".";
+        const std::string which = feat == "baseline" ? "baseline" : "plus";
+        // Table IX's subset sizes: the paper gives the stable runs of its CF and OF subsets.
+        const TableCell runs = paper_table == "table9" && feat == "baseline" && !probe.empty()
+                                   ? paper_.cell("table9." + probe + ".runs", t->number(r, "runs"), table_k)
+                                   : number_cell(*t, r, "runs");
+        out.rows.push_back({text_cell(pop), text_cell(feat), runs, number_cell(*t, r, "programs"),
+                            number_cell(*t, r, "prevalence"),
+                            split_cell(*t, r, "roc_auc_within", base.empty() ? "" : base + "within." + which, table_k),
+                            split_cell(*t, r, "roc_auc_heldout", base.empty() ? "" : base + "heldout." + which, table_k),
+                            split_cell(*t, r, "gap", base.empty() || which == "baseline" ? "" : base + "gap.plus", table_k)});
+      }
+      s.blocks.push_back(table(out));
+    };
+    // The paper's Table VIII is overlap-controlled; without a second probe there is no control to compare.
+    comparison("table8.csv", "Table VIII", "table8", "Table VIII: T/V mismatch detection, control " + control + " (k = " + opt(table_k) + ")",
+               control == "single_probe" ? "one probe only: the paper's overlap-controlled values are not compared (Table IX is)" : "",
+               control == "single_probe" ? "" : "table8");
+    comparison("table9.csv", "Table IX", "table9", "Table IX: the full CF and OF subsets (k = " + opt(table_k) + ")",
+               optional_field<std::string>(run, "table9_note", "", where), "table9");
+    if (const CsvTable* t = file(s, *a, "fig10_auc_by_k.csv", "Fig. 10")) {
+      Table f{"fig10-table", "Fig. 10: mismatch ROC-AUC by window k", "", {"population", "features", "k", "runs", "prevalence", "within ROC-AUC", "held-out ROC-AUC"}, {}};
+      for (size_t r = 0; r < t->size(); ++r)
+        f.rows.push_back({text_cell(t->text(r, "population")), text_cell(t->text(r, "features")), text_cell(t->text(r, "k")),
+                          number_cell(*t, r, "runs"), number_cell(*t, r, "prevalence"),
+                          split_cell(*t, r, "roc_auc_within", "", std::nullopt),
+                          split_cell(*t, r, "roc_auc_heldout", "", std::nullopt)});
+      s.blocks.push_back(table(f));
+    }
+    if (const CsvTable* t = file(s, *a, "fig11_spread.csv", "Fig. 11")) {
+      Table f{"fig11-table", "Fig. 11: +OF logistic-regression coefficients across the within-program folds", "",
+              {"feature", "group", "mean", "std", "min", "max", "sign flip"}, {}};
+      size_t flips = 0;
+      for (size_t r = 0; r < t->size(); ++r) {
+        flips += t->text(r, "sign_flip") == "1";
+        f.rows.push_back({text_cell(t->text(r, "feature")), text_cell(t->text(r, "group")), number_cell(*t, r, "mean"),
+                          number_cell(*t, r, "std"), number_cell(*t, r, "min"), number_cell(*t, r, "max"),
+                          text_cell(t->text(r, "sign_flip") == "1" ? "yes" : "no")});
+      }
+      f.rows.push_back({text_cell("coefficients changing sign"), text_cell(""),
+                        paper_.cell("fig11.of_coefficients", double(flips)), text_cell(""), text_cell(""), text_cell(""),
+                        text_cell(std::to_string(flips) + " of " + std::to_string(t->size()))});
+      s.blocks.push_back(table(f));
+    }
+    if (const CsvTable* t = file(s, *a, "fig12_ablation.csv", "Fig. 12")) {
+      Table f{"fig12-table", "Fig. 12: OF channel-group ablation under held-out (k = " + opt(table_k) + ")", "",
+              {"row", "removed channels", "held-out ROC-AUC", "gap"}, {}};
+      for (size_t r = 0; r < t->size(); ++r) {
+        const std::string row = t->text(r, "row");
+        const std::string group = row.rfind("without_", 0) == 0 ? row.substr(8) : "";
+        const std::string heldout_id = row == "baseline_only" ? "fig12.baseline_only.heldout"
+                                       : group.empty()        ? ""
+                                                              : "fig12.remove_" + group + ".heldout";
+        f.rows.push_back({text_cell(row), text_cell(t->text(r, "removed_channels")),
+                          split_cell(*t, r, "roc_auc_heldout", heldout_id, table_k),
+                          split_cell(*t, r, "gap", group.empty() ? "" : "fig12.remove_" + group + ".gap", table_k)});
+      }
+      s.blocks.push_back(table(f));
+    }
+  }
+
   std::string run_sentence(const AnalysisResults& a) const {
     return "Results `" + a.dir() + "`; seed " + (a.run().contains("seed") ? a.run().at("seed").dump() : "n/a") + ", " +
            (a.run().contains("bootstrap_replicates") ? a.run().at("bootstrap_replicates").dump() : "no") +

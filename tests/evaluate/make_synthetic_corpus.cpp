@@ -2,7 +2,9 @@
 // writes a synthetic corpus (synthetic_corpus.h) for the MPI identity test and
 // the benchmarks; `evaluate_synthetic_corpus --instability OUT.h5 [programs]
 // [runs_per_program] [categories]` writes the RQ2 corpus with planted explosions
-// (categories: comma-separated fault categories of the mutants, default Loss).
+// (categories: comma-separated fault categories of the mutants, default Loss);
+// `evaluate_synthetic_corpus --mismatch OUT.h5 [both|split|of]` the RQ3 corpus
+// with a planted train/validation mismatch.
 #include <iostream>
 #include <string>
 
@@ -17,7 +19,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (std::string(argv[1]) == "--instability" && argc > 2) {
+    if (std::string(argv[1]) == "--mismatch" && argc > 2) {
+      MismatchSpec spec;
+      if (argc > 3) spec.probes = std::string(argv[3]) == "split"    ? MismatchSpec::Probes::Split
+                                  : std::string(argv[3]) == "of" ? MismatchSpec::Probes::OfOnly
+                                                                 : MismatchSpec::Probes::Both;
+      write_mismatch_corpus(argv[2], spec);
+    } else if (std::string(argv[1]) == "--instability" && argc > 2) {
       InstabilitySpec spec;
       if (argc > 3) spec.programs = std::stoi(argv[3]);
       if (argc > 4) spec.runs_per_program = std::stoi(argv[4]);

@@ -162,4 +162,97 @@ InstabilityTruth write_instability_corpus(const std::string& path, const Instabi
   return truth;
 }
 
+MismatchTruth write_mismatch_corpus(const std::string& path, const MismatchSpec& spec) {
+  CorpusWriter writer(path);
+  Normal normal(derive_seed(spec.seed, "mismatch"));
+  MismatchTruth truth;
+  const std::vector<std::string> base = {"train_loss", "train_acc", "val_loss", "val_acc"};
+  const std::vector<std::string> cf = {"cf_hvp_norm"};
+  const std::vector<std::string> of = {"mean_activation", "std_activation", "gradient_max", "learning_rate",
+                                       "sys_cpu_percent"};
+  using Probes = MismatchSpec::Probes;
+  for (int p = 0; p < spec.programs; ++p) {
+    const std::string program = std::to_string(64000000 + 37 * p);
+    const double program_acc = 0.3 + 0.04 * p, program_activation = 0.5 * (p % 4);
+    bool under_cf = false, under_of = false;
+    const int runs = spec.runs_per_program + (p == 2 ? 1 : 0);
+    for (int r = 0; r < runs; ++r) {
+      const bool no_accuracy = r == spec.runs_per_program;  // program 2's extra run
+      const bool has_cf = spec.probes == Probes::Both || (spec.probes == Probes::Split && (p < 2 || (p >= 4 && r % 2 == 0)));
+      const bool has_of = spec.probes != Probes::Split || (p >= 2 && p < 4) || (p >= 4 && r % 2 == 1);
+      const bool mismatch = r % 3 == 0;
+      const int spike_epoch = r % 2 == 1 ? 0 : 2;
+      const double spike_sign = (r / 3 + p) % 2 == 0 ? 1.0 : -1.0;
+      const bool boundary = p == 0 && r == 1;
+      const bool unstable = p < 2 && r == 2;
+      std::vector<std::string> channels = {"train_loss", "val_loss"};
+      if (!no_accuracy) channels = base;
+      if (has_cf) channels.insert(channels.end(), cf.begin(), cf.end());
+      if (has_of) channels.insert(channels.end(), of.begin(), of.end());
+      const std::string category = r % 2 ? "Layer" : "Optimization";
+      Trace t;
+      t.run_id = program + "_" + category + "_" + std::to_string(r + 1);
+      t.program = program;
+      t.architecture = "FFNN";
+      t.category = category;
+      t.mutant_id = t.run_id;
+      t.operator_name = "synthetic";
+      t.source = "synthetic";
+      t.set_channels(channels, std::vector<std::string>(channels.size(), "1"));
+      bool positive_ge_k5 = false, positive_gt_k5 = false, positive_ge_k1 = false;
+      for (int e = 0; e < spec.epochs; ++e) {
+        double loss = std::exp(-0.2 * e) + 0.05 * normal();
+        if (unstable && e >= 3) loss = 1e8;
+        double train_acc = program_acc + 0.03 * e + 0.01 * normal();
+        double gap = 0.02 + 0.005 * normal();
+        if (mismatch && e == spike_epoch) gap = 0.3 * spike_sign;
+        double val_acc = train_acc - gap;
+        if (boundary && e == 1) train_acc = 0.1, val_acc = 0.0;
+        const double d = std::abs(train_acc - val_acc);
+        if (e < 5) {
+          positive_ge_k5 = positive_ge_k5 || d >= 0.1;
+          positive_gt_k5 = positive_gt_k5 || d > 0.1;
+        }
+        if (e < 1) positive_ge_k1 = positive_ge_k1 || d >= 0.1;
+        std::vector<double> row = {loss};
+        if (!no_accuracy) row.push_back(train_acc);
+        row.push_back(loss * 1.1);
+        if (!no_accuracy) row.push_back(val_acc);
+        if (has_cf) row.push_back(1.0 + 0.3 * normal());
+        if (has_of) {
+          row.push_back(program_activation + (spec.activation_signal && mismatch ? 3.0 : 0.0) + 0.3 * normal());
+          row.push_back(1.0 + 0.1 * normal());
+          row.push_back(0.5 + 0.1 * normal());
+          row.push_back(0.01 * (1 + p % 3));
+          row.push_back(90 + 5 * normal());
+        }
+        t.append_epoch(row);
+      }
+      ++truth.runs;
+      writer.add(t, RunVerdict{1, category});
+      if (unstable) {
+        ++truth.unstable;
+        continue;
+      }
+      if (no_accuracy) {
+        ++truth.no_accuracy;
+        continue;
+      }
+      ++truth.labelled;
+      truth.positives_ge_k5 += positive_ge_k5;
+      truth.positives_gt_k5 += positive_gt_k5;
+      truth.positives_ge_k1 += positive_ge_k1;
+      truth.labelled_cf += has_cf;
+      truth.labelled_of += has_of;
+      truth.labelled_both += has_cf && has_of;
+      under_cf = under_cf || has_cf;
+      under_of = under_of || has_of;
+    }
+    if (spec.probes == Probes::Split && under_cf && under_of) truth.overlap_programs.push_back(program);
+  }
+  writer.finish();
+  return truth;
+}
+
 }  // namespace dynfault::evaluate::synthetic
+

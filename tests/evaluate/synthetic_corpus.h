@@ -55,4 +55,35 @@ struct InstabilityTruth {
 };
 InstabilityTruth write_instability_corpus(const std::string& path, const InstabilitySpec& spec);
 
+// RQ3: a train/validation mismatch planted in the accuracies. Run r of a
+// program is a mismatch when r % 3 == 0: |train_acc - val_acc| = 0.3 at epoch 0
+// (r % 2 == 1) or 2 (otherwise), train above val when (r / 3 + program) is even;
+// elsewhere the gap is 0.02 +- 0.005. Program 0's run 1 has train_acc 0.1 and
+// val_acc 0.0 at epoch 1: a gap of exactly 0.1 (positive under >=, not under >).
+// Programs 0 and 1 have run 2 explode (train_loss 1e8 from epoch 3); program 2
+// has one extra run without accuracies. Probes:
+//   Both    every run logs the CF and the OF channels (dynfault's default)
+//   Split   programs 0-1 CF only, 2-3 OF only, the rest CF on even runs and OF
+//           on odd ones (the paper's per-program probe split)
+//   OfOnly  only OF channels (as the Deep4ge sample)
+// CF: cf_hvp_norm (noise). OF: mean_activation (3.0 higher on mismatch runs
+// when activation_signal, else noise), std_activation, gradient_max,
+// learning_rate, sys_cpu_percent (noise).
+struct MismatchSpec {
+  enum class Probes { Both, Split, OfOnly };
+  int programs = 10;
+  int runs_per_program = 12;
+  int epochs = 8;
+  Probes probes = Probes::Both;
+  bool activation_signal = true;
+  uint64_t seed = 4;
+};
+struct MismatchTruth {
+  int runs = 0, unstable = 0, no_accuracy = 0, labelled = 0;
+  int positives_ge_k5 = 0, positives_gt_k5 = 0, positives_ge_k1 = 0;
+  int labelled_cf = 0, labelled_of = 0, labelled_both = 0;
+  std::vector<std::string> overlap_programs;  // Split: programs with labelled runs under both probes
+};
+MismatchTruth write_mismatch_corpus(const std::string& path, const MismatchSpec& spec);
+
 }  // namespace dynfault::evaluate::synthetic

@@ -12,7 +12,10 @@
 
 #include "collect/csv_import.h"
 #include "core/corpus.h"
+#include "evaluate/features.h"
+#include "evaluate/labels.h"
 #include "evaluate/rq1.h"
+#include "evaluate/rq3.h"
 #include "tests/support/temp_dir.h"
 
 using namespace dynfault;
@@ -100,4 +103,55 @@ TEST(Deep4ge, PredictionsAreTheArgmaxOfTheDecisionFunction) {
       EXPECT_EQ(cells[4], "1");    // predicted: Layer, the larger margin
     }
   EXPECT_TRUE(seen);
+}
+
+// The published sample: OF-like V2 columns only (no CF), 50 epochs.
+TEST(Deep4ge, Rq3LabelsMatchThePublishedFlagAndTablesAreProduced) {
+  const fs::path sample = fs::path(DYNFAULT_SHARED_DIR) / "datasets" / "deep4ge-sample";
+  if (!fs::exists(sample / "manifest.csv")) GTEST_SKIP() << "no " << sample << " (the shared data is not in a clone)";
+  const dynfault_test::TempDir scratch;
+  const std::string corpus_path = (scratch.path() / "deep4ge.h5").string();
+  collect::import_csv_dir((sample / "traces").string(), (sample / "manifest.csv").string(), corpus_path);
+  const CorpusReader corpus(corpus_path);
+  const RunTable table = load_runs(corpus, LabelSource::Every);
+  const auto flag = std::find(table.channels.begin(), table.channels.end(), "acc_gap_too_big") - table.channels.begin();
+  ASSERT_LT(static_cast<size_t>(flag), table.channels.size());
+  // acc_gap_too_big is the callback's |train_acc - val_acc| > 0.1 per epoch: the gt rule must agree at every k.
+  size_t compared = 0, differ_ge = 0;
+  for (int k : {1, 5, 50}) {
+    const Labeling gt = mismatch_labels(table, k, 1e6, 0.1, GapRule::Above);
+    const Labeling ge = mismatch_labels(table, k, 1e6, 0.1, GapRule::AtLeast);
+    for (size_t i = 0; i < gt.rows.size(); ++i) {
+      const Eigen::MatrixXd& s = table.series[gt.rows[i]];
+      bool any = false;
+      for (Eigen::Index e = 0; e < std::min<Eigen::Index>(k, s.rows()); ++e) any = any || s(e, flag) == 1.0;
+      EXPECT_EQ(gt.y[i], any ? 1 : 0) << table.runs[gt.rows[i]].run_id << " k=" << k;
+      differ_ge += ge.y[i] != gt.y[i];
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 300u);
+  std::printf("deep4ge: %zu (run, k) labels compared with acc_gap_too_big; ge differs from gt on %zu\n", compared,
+              differ_ge);
+  Rq3Options o;
+  o.bootstrap = 300;
+  Engine engine(false);
+  const Rq3Results r = run_rq3(corpus, o, engine).results;
+  EXPECT_EQ(r.control, "single_probe");
+  EXPECT_EQ(r.runs_cf, 0u);
+  EXPECT_EQ(r.of_channels.size(), 11u);  // the 11 extended V2 columns
+  EXPECT_TRUE(r.ungrouped_of_channels.empty());
+  ASSERT_EQ(r.table9.size(), 2u);
+  for (const auto& row : r.table9)
+    std::printf("deep4ge rq3 table9 %-8s %-8s runs %zu programs %zu prevalence %.3f within %.3f [%.3f, %.3f] heldout "
+                "%.3f [%.3f, %.3f] gap %.3f [%.3f, %.3f]\n",
+                row.population.c_str(), row.features.c_str(), row.runs, row.programs, row.prevalence,
+                row.within.value, row.within.low, row.within.high, row.heldout.value, row.heldout.low,
+                row.heldout.high, row.gap.value, row.gap.low, row.gap.high);
+  for (const auto& a : r.fig12)
+    std::printf("deep4ge rq3 fig12 %-22s within %.3f heldout %.3f gap %.3f\n", a.row.c_str(), a.result.within.value,
+                a.result.heldout.value, a.result.gap.value);
+  EXPECT_EQ(r.fig12.size(), 6u);
+  EXPECT_EQ(r.fig11.by_fold.size(), 5u);
+  for (const auto& row : r.table9) EXPECT_TRUE(row.note.empty()) << row.note;
 }

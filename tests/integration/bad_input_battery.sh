@@ -104,6 +104,10 @@ run_case cli_repeats_not_integer 64 --repeats -- "$D" campaign plan --set quick 
 run_case seed_negative 1 --seed -- "$D" campaign plan --set quick --seed -1 --out o
 run_case seed_overflow 1 --seed -- "$D" run --program "$prog" --seed 18446744073709551616 --out t.h5
 run_case seed_evaluate_negative 1 --seed -- "$D" evaluate rq1 "$fx/corpus.h5" --seed -1 --out r
+# rq3: a window longer than every run, an unknown gap rule, no stable run with accuracy.
+run_case rq3_window_too_long 1 --k -- "$D" evaluate rq3 "$fx/corpus.h5" --k 5,100000 --out r
+run_case rq3_gap_rule_unknown 1 --gap-rule -- "$D" evaluate rq3 "$fx/corpus.h5" --gap-rule '>=' --out r
+run_case rq3_no_stable_run 1 corpus.h5 -- "$D" evaluate rq3 "$fx/corpus.h5" --k 1 --table-k 1 --thresholds 1e-300 --out r
 run_case run_threads_zero 1 --threads -- "$D" run --program "$prog" --seed 1 --threads 0 --out t.h5
 run_case run_out_missing_dir 1 nodir -- "$D" run --program "$prog" --seed 1 --out nodir/t.h5
 run_case run_probes_unknown 1 --probes -- "$D" run --program "$prog" --seed 1 --probes xyz --out t.h5

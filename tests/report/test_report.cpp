@@ -222,6 +222,46 @@ TEST_F(ReportTest, AnAnalysisEvaluateAllSkippedIsNotComputedWithItsNote) {
               b.document.figures.end());
 }
 
+TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTables) {
+  // A probe-split corpus with a planted mismatch: the paper's program-overlap control.
+  dynfault_test::TempDir tmp("rq3");
+  const std::string corpus = tmp / "mismatch.h5", results = tmp / "rq3";
+  run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --mismatch " + corpus + " split >/dev/null");
+  run(std::string(DYNFAULT_BINARY) + " evaluate rq3 " + corpus + " --out " + results +
+      " --k 1,3,5 --bootstrap 20 --quiet >/dev/null 2>&1");
+  const collect::CorpusSummary summary = collect::summarize_corpus(corpus);
+  const Results r = load({results}, corpus);
+  ReportOptions o;
+  const Built b = build_report(FigureInputs{corpus, summary, r}, "sha", o);
+  std::set<std::string> absent;
+  for (const Block* bl : not_computed(b)) absent.insert(bl->artefact);
+  for (const char* a : {"Table VIII", "Table IX", "Fig. 10", "Fig. 11", "Fig. 12"}) EXPECT_FALSE(absent.count(a)) << a;
+  EXPECT_TRUE(absent.count("Fig. 13"));  // the peers' are still to come
+  std::map<std::string, const Table*> tables;
+  for (const Section& s : b.document.sections)
+    for (const Block& bl : s.blocks)
+      if (bl.kind == Block::Kind::Table) tables[bl.table.id] = &bl.table;
+  for (const char* id : {"table8", "table9", "fig10-table", "fig11-table", "fig12-table"}) ASSERT_TRUE(tables.count(id)) << id;
+  // Table VIII: cf_overlap and of_overlap, baseline and +probe; the paper's value beside each ROC-AUC.
+  const Table& t8 = *tables.at("table8");
+  ASSERT_EQ(t8.rows.size(), 4u);
+  EXPECT_EQ(t8.rows[3][0].text, "of_overlap");
+  EXPECT_EQ(t8.rows[3][1].text, "of");
+  EXPECT_EQ(t8.rows[3][6].paper, "0.782");  // table8.of.heldout.plus
+  EXPECT_EQ(t8.rows[3][7].paper, "0.189");  // table8.of.gap.plus
+  EXPECT_EQ(t8.rows[0][5].paper, "0.816");  // table8.cf.within.baseline
+  EXPECT_EQ(tables.at("table9")->rows[3][6].paper, "0.612");  // table9.of.heldout.plus
+  EXPECT_FALSE(tables.at("table9")->rows[2][2].paper.empty());  // table9.of.runs: 1,256 stable runs
+  // Fig. 12: full, four groups removed, baseline only; the paper's values on its three rows.
+  const Table& f12 = *tables.at("fig12-table");
+  ASSERT_EQ(f12.rows.size(), 6u);
+  EXPECT_EQ(f12.rows[1][0].text, "without_activation");
+  EXPECT_EQ(f12.rows[1][2].paper, "0.696");
+  EXPECT_EQ(f12.rows[2][0].text, "without_system");
+  EXPECT_EQ(f12.rows[2][3].paper, "0.236");
+  EXPECT_EQ(f12.rows[5][2].paper, "0.812");
+}
+
 TEST_F(ReportTest, MissingFileIsNotComputedAndCorruptFileIsAnErrorNamingIt) {
   dynfault_test::TempDir tmp("broken");
   const std::string copy = tmp / "rq1";
