@@ -271,8 +271,10 @@ class Master {
     }
     if (options_.consolidate && (stats_.tasks_finished > 0 || !fs::exists(dir_ + "/traces.h5"))) {
       const ExportSummary s = export_corpus(dir_, dir_ + "/traces.h5", false);
-      std::fprintf(stderr, "campaign: complete: %zu runs (%zu of mutants, %zu of killed mutants, %zu crashed) in %s/traces.h5\n",
-                   s.runs, s.mutant_runs, s.killed_runs, s.crashed_runs, dir_.c_str());
+      const std::string terminated =
+          s.terminated_runs ? ", " + std::to_string(s.terminated_runs) + " terminated by the triage rule" : "";
+      std::fprintf(stderr, "campaign: complete: %zu runs (%zu of mutants, %zu of killed mutants, %zu crashed%s) in %s/traces.h5\n",
+                   s.runs, s.mutant_runs, s.killed_runs, s.crashed_runs, terminated.c_str(), dir_.c_str());
     }
     return kExitComplete;
   }
@@ -406,7 +408,7 @@ class Master {
 
   void run_alone() {
     const ExecutorInfo& executor = find_executor(options_.executor);
-    const ExecContext context{options_.threads, 0};
+    const ExecContext context{options_.threads, 0, options_.triage};
     const std::string host = host_name();
     while (!queue_.empty() && !check_drain()) {
       const size_t i = queue_.top();
@@ -525,7 +527,7 @@ class Master {
 // ------------------------------------------------------------------ worker ---
 void run_worker(const CampaignRunOptions& options, int rank) {
   const ExecutorInfo& executor = find_executor(options.executor);
-  const ExecContext context{options.threads, rank};
+  const ExecContext context{options.threads, rank, options.triage};
   const std::string host = host_name();
   mpi::Outbox outbox;
   Backoff backoff;
@@ -618,6 +620,11 @@ CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions&
   if (const ExecutorInfo& executor = find_executor(options.executor); executor.prepare) executor.prepare();
   if (!fs::exists(dir + "/plan.json")) throw Error(dir, "not a campaign directory (no plan.json)");
   if (is_sharded_root(dir)) load_plan(dir);  // throws the "run one shard" message
+  if (options.triage)  // before any rank starts: a task the rule cannot read is bad input, not a crash
+    for (const RunTask& task : load_plan(dir).tasks)
+      if (!task.probes.has(options.triage->probe))
+        throw Error("--triage", "task " + task.run_id + " runs probes '" + to_string(task.probes) + "', without the rule's '" +
+                                    options.triage->probe + "' probe");
   install_signal_handlers();
   g_drain_signals = 0;
   // Backoff sleeps of tens of microseconds need a small timer slack (default 50 us).

@@ -15,12 +15,14 @@
 //   75  stopped early on purpose (SIGTERM, SIGINT or SIGUSR1: graceful drain):
 //       run the same command again to resume (EX_TEMPFAIL, "resume me")
 //   1   error (message on stderr)
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/exit_status.h"
+#include "triage/rule.h"
 
 namespace dynfault::campaign {
 
@@ -40,6 +42,8 @@ struct CampaignRunOptions {
   bool progress = true;            // live progress line on stderr
   double progress_seconds = 10;    // interval of the progress line when stderr is not a terminal
   bool consolidate = true;         // write traces.h5 when the campaign completes
+  // Stop runs the rule calls doomed (docs/triage.md); every task's probes must include the rule's.
+  std::shared_ptr<const triage::Rule> triage;
 };
 
 // The master's dispatch statistics of one run_campaign, for benchmarks.

@@ -6,17 +6,20 @@
 // LibTorch. An executor reports problems of the program inside the trace
 // (Crashed/Failed status); it throws only for internal errors.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/run_task.h"
 #include "core/trace.h"
+#include "triage/rule.h"
 
 namespace dynfault::campaign {
 
 struct ExecContext {
   int threads = 1;  // intra-op threads the executor may use
   int rank = 0;     // MPI rank running the task (diagnostics only: never affects results)
+  std::shared_ptr<const triage::Rule> triage;  // campaign run --triage (docs/triage.md); null for none
 };
 
 using ExecutorFn = std::function<Trace(const RunTask&, const ExecContext&)>;

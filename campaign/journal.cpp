@@ -66,6 +66,8 @@ nlohmann::json to_json(const VerdictRecord& r) {
   if (r.reason != "test") j["reason"] = r.reason;
   if (r.dropped_original != 0) j["dropped_original"] = r.dropped_original;
   if (r.dropped_mutant != 0) j["dropped_mutant"] = r.dropped_mutant;
+  if (r.terminated_original != 0) j["terminated_original"] = r.terminated_original;
+  if (r.terminated_mutant != 0) j["terminated_mutant"] = r.terminated_mutant;
   return j;
 }
 
@@ -108,6 +110,8 @@ void add_record(JournalContents& out, const nlohmann::json& j, const std::string
     r.reason = to_string(mutate::parse_kill_reason(optional_field<std::string>(j, "reason", "test", where), where));
     r.dropped_original = optional_field<int64_t>(j, "dropped_original", 0, where);
     r.dropped_mutant = optional_field<int64_t>(j, "dropped_mutant", 0, where);
+    r.terminated_original = optional_field<int64_t>(j, "terminated_original", 0, where);
+    r.terminated_mutant = optional_field<int64_t>(j, "terminated_mutant", 0, where);
     out.verdicts.push_back(std::move(r));
   } else {
     throw Error(where, "unknown record type '" + type + "'");

@@ -37,6 +37,7 @@ struct VerdictRecord {
   // and the non-finite repeats left out (keys written only when not 0).
   std::string reason = "test";
   int64_t dropped_original = 0, dropped_mutant = 0;
+  int64_t terminated_original = 0, terminated_mutant = 0;  // repeats a triage rule stopped (keys only when not 0)
 };
 
 struct JournalContents {

@@ -80,7 +80,7 @@ void serialize(Archive& ar, dynfault::Trace& t, const unsigned) {
   int status = static_cast<int>(t.status);
   ar& status;
   t.status = static_cast<dynfault::RunStatus>(status);
-  ar& t.error& t.unstable& t.first_unstable_epoch& t.wall_seconds;
+  ar& t.error& t.unstable& t.first_unstable_epoch& t.wall_seconds& t.triage_rule;
   ar& t.versions& t.at_init;
   ar& t.channel_names& t.channel_units& t.values& t.layer_series;
 }

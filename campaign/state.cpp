@@ -67,6 +67,7 @@ size_t CampaignState::add_task(RunTask t) {
   done_.push_back(false);
   metric_.push_back(0);
   crashed_task_.push_back(false);
+  terminated_task_.push_back(false);
   return i;
 }
 
@@ -101,8 +102,9 @@ CampaignState::Update CampaignState::record_done(size_t i, double metric, const 
   Update update;
   if (done_.at(i)) throw Error("campaign", "task '" + plan_.tasks[i].run_id + "' finished twice");
   done_[i] = true;
-  metric_[i] = metric;
+  metric_[i] = status == "terminated" ? std::numeric_limits<double>::quiet_NaN() : metric;  // not an outcome
   crashed_task_[i] = status == "crashed";
+  terminated_task_[i] = status == "terminated";
   ++done_count_;
   if (status == "crashed") ++crashed_;
   // Copies: deciding may schedule search tasks, which grows plan_.tasks.
@@ -134,9 +136,9 @@ void CampaignState::try_decide(const std::string& program, const std::string& mu
   std::vector<mutate::RepeatOutcome> original_runs, mutant_runs;
   for (size_t i : original->second.tasks) {
     a.push_back(metric_[i]);
-    original_runs.push_back({metric_[i], crashed_task_[i]});
+    original_runs.push_back({metric_[i], crashed_task_[i], terminated_task_[i]});
   }
-  for (size_t i : mutant.tasks) mutant_runs.push_back({metric_[i], crashed_task_[i]});
+  for (size_t i : mutant.tasks) mutant_runs.push_back({metric_[i], crashed_task_[i], terminated_task_[i]});
   VerdictRecord v;
   if (const auto j = journaled_.find(key); j != journaled_.end()) {
     v = j->second;
@@ -155,6 +157,8 @@ void CampaignState::try_decide(const std::string& program, const std::string& mu
     v.reason = mutate::to_string(k->reason);
     v.dropped_original = static_cast<int64_t>(k->dropped_original);
     v.dropped_mutant = static_cast<int64_t>(k->dropped_mutant);
+    v.terminated_original = static_cast<int64_t>(k->terminated_original);
+    v.terminated_mutant = static_cast<int64_t>(k->terminated_mutant);
     if (replaying_) unjournaled_.push_back(v);
     else update.verdicts.push_back(v);
   }

@@ -66,6 +66,7 @@ class CampaignState {
   std::vector<bool> done_;
   std::vector<double> metric_;
   std::vector<bool> crashed_task_;  // finished with status "crashed" (no epoch)
+  std::vector<bool> terminated_task_;  // finished with status "terminated" (a triage rule stopped it)
   std::map<std::string, size_t> index_;
   std::map<std::pair<std::string, std::string>, Group> groups_;  // (program, mutant id or "")
   std::map<std::string, const PlannedSearch*> searches_;         // key -> search

@@ -94,6 +94,7 @@ std::string encode_trace(const Trace& t) {
   j["unstable"] = t.unstable;
   j["first_unstable_epoch"] = t.first_unstable_epoch;
   j["wall_seconds"] = binary_double(t.wall_seconds);
+  if (!t.triage_rule.empty()) j["triage_rule"] = t.triage_rule;  // only when set: older batches decode as before
   j["versions"] = t.versions;
   nlohmann::json at_init = nlohmann::json::object();
   for (const auto& [k, v] : t.at_init) at_init[k] = binary_double(v);
@@ -134,6 +135,7 @@ Trace decode_trace(const std::string& bytes, const std::string& where) {
     t.unstable = field<bool>(j, "unstable", w);
     t.first_unstable_epoch = field<int64_t>(j, "first_unstable_epoch", w);
     t.wall_seconds = double_from(required(j, "wall_seconds", w), w);
+    t.triage_rule = optional_field<std::string>(j, "triage_rule", "", w);
     t.versions = field<std::map<std::string, std::string>>(j, "versions", w);
     for (const auto& [k, v] : required(j, "at_init", w).items()) t.at_init[k] = double_from(v, w);
     t.channel_names = field<std::vector<std::string>>(j, "channel_names", w);
@@ -288,6 +290,7 @@ ExportSummary export_corpus(const std::string& campaign_dir, const std::string& 
     if (!t.mutant_id.empty()) ++summary.mutant_runs;
     if (v.killed == 1) ++summary.killed_runs;
     if (t.status == RunStatus::Crashed) ++summary.crashed_runs;
+    if (t.status == RunStatus::Terminated) ++summary.terminated_runs;
   });
   writer.finish();
   return summary;

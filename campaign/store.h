@@ -71,7 +71,7 @@ using TraceVisitor = std::function<void(const Trace& trace, const RunVerdict& ve
 void for_each_journaled_trace(const std::string& campaign_dir, const TraceVisitor& visit);
 
 struct ExportSummary {
-  size_t runs = 0, mutant_runs = 0, killed_runs = 0, crashed_runs = 0;
+  size_t runs = 0, mutant_runs = 0, killed_runs = 0, crashed_runs = 0, terminated_runs = 0;
   size_t total_tasks = 0;  // tasks known to the campaign (plan + searches)
 };
 

@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/program_spec.h"
 #include "core/seed.h"
+#include "runner/run.h"
+#include "triage/rule.h"
 
 namespace dynfault::cli {
 using namespace campaign;
@@ -93,6 +95,7 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
   auto shard = std::make_shared<int>(-1);
   auto quiet = std::make_shared<bool>(false);
   auto stats = std::make_shared<std::string>();
+  auto triage_rule = std::make_shared<std::string>();
   o->executor = default_executor;
   if (const char* e = std::getenv("DYNFAULT_CAMPAIGN_EXECUTOR"); e && *e) o->executor = e;
   CLI::App* run = campaign.add_subcommand(
@@ -118,13 +121,16 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
       ->capture_default_str();
   run->add_option("--progress-seconds", o->progress_seconds, "progress line interval when stderr is not a terminal")
       ->capture_default_str();
+  run->add_option("--triage", *triage_rule,
+                  "triage rule (dynfault triage fit): stop runs it calls doomed after epoch 0; not for regenerating a "
+                  "corpus (docs/triage.md)");
   run->add_flag("--quiet", *quiet, "no progress line");
   run->add_flag("!--no-consolidate", o->consolidate,
                 "do not write traces.h5 at completion (collect reads the batch files directly)");
   run->add_flag("!--no-isolation", o->isolate,
                 "run tasks inside the worker process (no timeout or crash protection; for no-op benchmarks)");
   run->add_option("--stats", *stats, "write the master's dispatch statistics (JSON) here (benchmarks)")->group("");
-  run->callback([o, dir, shard, quiet, stats]() {
+  run->callback([o, dir, shard, quiet, stats, triage_rule]() {
     std::string target = *dir;
     if (*shard >= 0) {
       if (!is_sharded_root(target)) throw Error(target, "--shard given but this is not a sharded campaign");
@@ -136,6 +142,13 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
     }
     CampaignRunOptions options = *o;
     options.progress = !*quiet;
+    if (!triage_rule->empty()) {
+      auto rule = std::make_shared<const triage::Rule>(triage::read_rule(*triage_rule));
+      const runner::RunRequest defaults;  // campaign tasks train with the runner's default probe settings
+      const std::string why = triage::mismatch(*rule, {rule->probe}, defaults.hvp_vectors, defaults.probe_batch);
+      if (!why.empty()) throw Error(*triage_rule, why);
+      options.triage = std::move(rule);
+    }
     const CampaignRunResult result = run_campaign(target, options);
     if (!stats->empty() && result.stats) write_file_atomically(*stats, stats_json(*result.stats) + "\n");
     if (result.exit_code != 0) {

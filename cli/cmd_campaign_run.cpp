@@ -14,6 +14,7 @@ dynfault::Trace train_task(const dynfault::RunTask& task, const dynfault::campai
   static_cast<dynfault::RunIdentity&>(request) = task;
   request.spec = dynfault::program_from_json(nlohmann::json::parse(task.spec), "task " + task.run_id);
   request.threads = context.threads;
+  request.triage = context.triage;
   return dynfault::runner::runner_library().train_and_trace(request);
 }
 

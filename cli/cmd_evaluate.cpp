@@ -78,6 +78,10 @@ const std::map<std::string, OptionAdder>& option_table() {
       {"--seed", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_option("--seed", a.seed, "seed (StratifiedKFold random_state; base of all streams)")->capture_default_str();
        }},
+      {"--include-terminated", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_flag("--include-terminated", a.include_terminated,
+                    "also evaluate runs a triage rule stopped (they hold only the epochs before the stop)");
+       }},
       {"--no-shuffle", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_flag("--no-shuffle", a.no_shuffle, "StratifiedKFold(shuffle=False) for within-program folds");
        }},

@@ -1,12 +1,13 @@
 // `dynfault run`: train one program once with the chosen probes and write its
 // trace (docs/run.md). Options are validated before any training starts.
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 
 #include "cli/command.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/exit_status.h"
 #include "core/probe_catalogue.h"
@@ -16,6 +17,7 @@
 #include "cli/run_mutant.h"
 #include "mutate/kill.h"
 #include "runner/library.h"
+#include "triage/rule.h"
 
 namespace dynfault::cli {
 namespace {
@@ -34,14 +36,9 @@ struct RunOptions {
   std::string threads = "1";
   std::string hvp_vectors = "4";
   std::string probe_batch = "64";
+  std::string triage;  // --triage rule.json
   MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 runner::RunRequest request_from(const RunOptions& o) {
   if (o.program.empty() && o.spec_file.empty()) throw Error("dynfault run", "give --program ID or --spec FILE");
@@ -51,11 +48,7 @@ runner::RunRequest request_from(const RunOptions& o) {
   const int threads = static_cast<int>(parse_unsigned("--threads", o.threads, 1, 256));
   const int hvp_vectors = static_cast<int>(parse_unsigned("--hvp-vectors", o.hvp_vectors, 1, 1024));
   const int probe_batch = static_cast<int>(parse_unsigned("--probe-batch", o.probe_batch, 1, 1 << 20));
-  struct stat st {};
-  const std::string dir = parent_dir(o.out.empty() ? "./x" : o.out);
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw Error(o.out, "output directory '" + dir + "' does not exist");
-  if (!o.out.empty() && stat(o.out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(o.out, "is a directory");
+  if (!o.out.empty()) check_output_file(o.out);
 
   runner::RunRequest r;
   r.probes = parse_probes(o.probes, "--probes");
@@ -76,6 +69,17 @@ runner::RunRequest request_from(const RunOptions& o) {
   r.hvp_vectors = hvp_vectors;
   r.probe_batch = probe_batch;
   r.run_id = o.run_id.empty() ? r.spec.id + "-seed" + std::to_string(seed) : o.run_id;
+  if (!o.triage.empty()) {
+    auto rule = std::make_shared<const triage::Rule>(triage::read_rule(o.triage));
+    const std::vector<std::string> probes(r.probes.names.begin(), r.probes.names.end());
+    std::string why = triage::mismatch(*rule, probes, hvp_vectors, probe_batch);
+    const ProbeDeclaration* probe = find_probe(rule->probe);
+    for (const std::string& c : rule->channels())
+      if (why.empty() && (!probe || !probe->claims(c)))
+        why = "the rule reads channel '" + c + "', which the '" + rule->probe + "' probe does not log";
+    if (!why.empty()) throw Error(o.triage, why);
+    r.triage = std::move(rule);
+  }
   return r;
 }
 
@@ -89,7 +93,8 @@ void run(const RunOptions& o) {
   }
   const Trace trace = runner::runner_library().train_and_trace(request);
   save_trace_file(o.out, trace);
-  std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "") << ", "
+  std::cout << trace.program << ": " << to_string(trace.status) << (trace.unstable ? " (unstable)" : "")
+            << (trace.status == RunStatus::Terminated ? " by triage rule " + trace.triage_rule.substr(0, 12) : "") << ", "
             << trace.epochs() << " epochs, " << std::fixed << std::setprecision(2) << trace.wall_seconds << " s -> "
             << o.out << "\n";
   if (trace.status == RunStatus::Crashed || trace.status == RunStatus::Failed) {
@@ -112,6 +117,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");
   sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
   sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");
+  sub.add_option("--triage", o->triage, "Triage rule (dynfault triage fit): stop the run after epoch 0 if it says terminate");
   sub.add_option("--run-id", o->run_id, "Run id stored in the trace (default <program>-seed<seed>)");
   sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically); with --mutant, a corpus of every run");
   sub.add_option("--mutant", o->mutant.mutant_id, "Mutant id (dynfault mutate --program P): run it and its original, print the kill verdict");

@@ -40,7 +40,7 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
       }
       Trace t = runner::runner_library().train_and_trace(req);
       const double value = mutate::kill_metric(t, original);
-      (is_mutant ? mutant_runs : original_runs).push_back({value, t.status == RunStatus::Crashed});
+      (is_mutant ? mutant_runs : original_runs).push_back({value, t.status == RunStatus::Crashed, t.status == RunStatus::Terminated});
       std::cerr << run_id << ": " << to_string(t.status) << ", " << metric.channel << " = " << value << "\n";
       (is_mutant ? mutants : originals).push_back(std::move(t));
     }
@@ -61,6 +61,8 @@ void run_mutant_repeats(const runner::RunRequest& base, const MutantRunOptions& 
   j["reason"] = mutate::to_string(verdict.reason);
   j["dropped_original"] = verdict.dropped_original;
   j["dropped_mutant"] = verdict.dropped_mutant;
+  j["terminated_original"] = verdict.terminated_original;
+  j["terminated_mutant"] = verdict.terminated_mutant;
   if (!verdict.note.empty()) j["verdict_note"] = verdict.note;
   j["program"] = original.id;
   j["mutant"] = mutant.id;

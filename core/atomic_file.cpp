@@ -1,6 +1,7 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -108,6 +109,14 @@ std::string read_text_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void check_output_file(const std::string& path) {
+  struct stat st {};
+  const std::string dir = dir_of(path);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(path, "output directory '" + dir + "' does not exist");
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path, "is a directory");
 }
 
 }  // namespace dynfault

@@ -29,6 +29,10 @@ class AtomicFile {
 // path ("out.h5.tmp.123.0" -> "out.h5"); any other path as it is.
 std::string shown_path(const std::string& path);
 
+// Fails early (before any work) when `path` could not be written as a file:
+// its directory is missing, or it is a directory.
+void check_output_file(const std::string& path);
+
 // Convenience: writes `content` to `path` atomically.
 void write_file_atomically(const std::string& path, const std::string& content);
 

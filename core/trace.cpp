@@ -13,6 +13,7 @@ std::string to_string(RunStatus s) {
     case RunStatus::Crashed: return "crashed";
     case RunStatus::Failed: return "failed";
     case RunStatus::Timeout: return "timeout";
+    case RunStatus::Terminated: return "terminated";
   }
   return "?";
 }
@@ -22,6 +23,7 @@ RunStatus parse_run_status(const std::string& text, const std::string& where) {
   if (text == "crashed") return RunStatus::Crashed;
   if (text == "failed") return RunStatus::Failed;
   if (text == "timeout") return RunStatus::Timeout;
+  if (text == "terminated") return RunStatus::Terminated;
   throw Error(where, "unknown run status '" + text + "'");
 }
 
@@ -91,7 +93,7 @@ bool Trace::operator==(const Trace& o) const {
   return run_id == o.run_id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
          repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && source == o.source &&
-         status == o.status && error == o.error && unstable == o.unstable &&
+         status == o.status && error == o.error && triage_rule == o.triage_rule && unstable == o.unstable &&
          first_unstable_epoch == o.first_unstable_epoch && channel_names == o.channel_names &&
          channel_units == o.channel_units && same_result_values(*this, o) && layer_series == o.layer_series;
 }
@@ -147,6 +149,7 @@ uint64_t trace_checksum(const Trace& t) {
   h.str(to_string(t.status));
   h.i64(t.unstable ? 1 : 0);
   h.i64(t.first_unstable_epoch);
+  if (!t.triage_rule.empty()) h.str("triage_rule=" + t.triage_rule);  // only when set: older checksums stay valid
   h.u64(t.at_init.size());
   for (const auto& [k, v] : t.at_init) {
     h.str(k);

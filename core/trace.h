@@ -15,6 +15,9 @@ enum class RunStatus {
   Crashed,  // failed before the first epoch: metadata + error, zero epochs
   Failed,   // failed after at least one epoch: the epochs logged so far are kept
   Timeout,  // stopped by the per-task timeout
+  // Stopped by a triage rule (docs/triage.md) after the probe it reads: the
+  // epochs logged so far are kept and Trace::triage_rule names the rule.
+  Terminated,
 };
 std::string to_string(RunStatus s);
 RunStatus parse_run_status(const std::string& text, const std::string& where = "");
@@ -56,6 +59,7 @@ struct Trace {
   bool unstable = false;         // loss > 1e6 or non-finite at some epoch
   int64_t first_unstable_epoch = -1;
   double wall_seconds = 0;
+  std::string triage_rule;       // checksum of the triage rule the run was trained under ("" for none)
 
   std::map<std::string, std::string> versions;  // library versions, e.g. {"libtorch": "1.13.1"}
   std::map<std::string, double> at_init;        // probe values before the first update

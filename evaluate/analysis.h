@@ -36,6 +36,7 @@ struct AnalysisArgs {
   std::string parts;             // rq2: comma-separated parts (default: all the corpus supports)
   // rq3
   std::string gap_rule = "ge";   // rq3: ge (paper Eq. 4) or gt (the callback's acc_gap_too_big)
+  bool include_terminated = false;  // runs a triage rule stopped (docs/triage.md)
   bool dump = false;
 };
 

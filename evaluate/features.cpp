@@ -23,7 +23,7 @@ LabelSource parse_label_source(const std::string& text) {
   throw Error("--labels", "unknown label source '" + text + "' (expected killed or category)");
 }
 
-RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
+RunTable load_runs(const CorpusReader& corpus, LabelSource source, bool include_terminated) {
   RunTable table;
   table.corpus = corpus.path();
   if (corpus.index().empty()) throw Error(corpus.path(), "the corpus holds no runs");
@@ -41,6 +41,10 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
       ++table.skipped_empty;
       continue;
     }
+    if (row.status == "terminated" && !include_terminated) {
+      ++table.skipped_terminated;
+      continue;
+    }
     Trace t = corpus.read(row.run_id);
     for (const auto& c : t.channel_names) names.insert(c);
     table.runs.push_back({row.run_id, row.program, label, t.epochs()});
@@ -48,7 +52,8 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source) {
   }
   if (table.runs.empty())
     throw Error(corpus.path(), "no labelled run with at least one epoch (" + std::to_string(table.skipped_unlabelled) +
-                                   " unlabelled, " + std::to_string(table.skipped_empty) + " empty)");
+                                   " unlabelled, " + std::to_string(table.skipped_empty) + " empty, " +
+                                   std::to_string(table.skipped_terminated) + " terminated by triage)");
   table.all_channels.assign(names.begin(), names.end());
   table.channels = table.all_channels;
   table.series.reserve(traces.size());

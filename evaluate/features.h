@@ -35,6 +35,7 @@ struct RunTable {
   std::vector<std::string> all_channels; // union of channel names over evaluated runs, sorted
   size_t skipped_unlabelled = 0;         // originals / survivors / undecided
   size_t skipped_empty = 0;              // labelled runs with zero epochs (crashed)
+  size_t skipped_terminated = 0;         // runs a triage rule stopped (docs/triage.md), unless included
   size_t max_epochs() const;
 };
 
@@ -49,7 +50,10 @@ LabelSource parse_label_source(const std::string& text);
 
 // Reads the selected runs of a corpus with every channel.
 // Throws dynfault::Error for an empty corpus, no selected run, or a missing program id.
-RunTable load_runs(const CorpusReader& corpus, LabelSource source = LabelSource::Killed);
+// Runs a triage rule stopped (status "terminated") hold only the epochs before
+// the stop: left out unless `include_terminated` (--include-terminated).
+RunTable load_runs(const CorpusReader& corpus, LabelSource source = LabelSource::Killed,
+                   bool include_terminated = false);
 
 struct FeatureMatrix {
   std::vector<std::string> names;

@@ -155,7 +155,7 @@ TaskData make_task(const DiagnosisProblem& def, const Inputs& in, const Rq1Optio
 
 Inputs prepare(const CorpusReader& corpus, const Rq1Options& o, Rq1Results& res) {
   Inputs in;
-  in.table = load_runs(corpus, o.labels);
+  in.table = load_runs(corpus, o.labels, o.include_terminated);
   const RunTable& table = in.table;
   in.channels = resolve_channels(o.channels, table.all_channels).channels;
   res.channels = in.channels;

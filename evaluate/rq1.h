@@ -36,6 +36,7 @@ struct Rq1Options {
   bool shuffle_within = true;  // StratifiedKFold(shuffle=True, random_state=seed)
   std::vector<std::string> tasks;  // empty: every task, skipping those with absent classes
   double level_percent = 95;
+  bool include_terminated = false;  // evaluate runs a triage rule stopped (load_runs)
   bool dump = false;
   LabelSource labels = LabelSource::Killed;
 };

@@ -32,10 +32,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 
 // log10 of a curvature magnitude, clamped to [1e-12, 1e12] as features are clipped; NaN stays NaN.
-double lg(double x) {
-  if (std::isnan(x)) return kNaN;
-  return std::log10(std::min(std::max(x, 1e-12), 1e12));
-}
+// The triage rule applies the same transform at training time (triage/rule.h).
+double lg(double x) { return triage::log10_clamped(x); }
 
 double median_of(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
@@ -108,6 +106,7 @@ struct Geometry {
   std::vector<double> mean_hvp, hvp_std, grad_std;  // raw epoch-0 values
   std::vector<std::vector<double>> layer_hvp;       // per run, per layer (empty without the series)
   std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::string>> sources;  // per name: epoch-0 channel, transform
   Eigen::MatrixXd raw;  // runs x features (log-scaled, NaN where missing)
   Eigen::MatrixXd Z;    // median-imputed and standardised over these runs
   std::vector<int> kept;  // columns of raw in Z (all-missing ones are dropped)
@@ -154,9 +153,15 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
     g.programs.push_back(table.runs[r].program);
   }
   g.names = {"log10_mean_hvp", "log10_hvp_std", "log10_grad_std"};
-  if (profile)
+  g.sources = {{cc.mean_hvp, "log10_clamped"}, {cc.hvp_std, "log10_clamped"}, {cc.grad_std, "log10_clamped"}};
+  if (profile) {
     for (const char* n : {"layer_log10_hvp_median", "layer_log10_hvp_max", "layer_log10_hvp_min", "layer_log10_hvp_depth_slope"})
       g.names.push_back(n);
+    g.sources.insert(g.sources.end(), {{cc.layer_median, "log10_clamped"},
+                                       {cc.layer_max, "log10_clamped"},
+                                       {cc.layer_min, "log10_clamped"},
+                                       {cc.layer_log_slope, "identity"}});
+  }
   const Eigen::Index n = static_cast<Eigen::Index>(g.rows.size());
   g.raw.resize(n, static_cast<Eigen::Index>(g.names.size()));
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -228,7 +233,7 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
   res.corpus = corpus.path();
   res.ranks = engine.size();
   const PartGate gate{o, corpus.path(), res};
-  const RunTable table = load_runs(corpus, LabelSource::Every);
+  const RunTable table = load_runs(corpus, LabelSource::Every, o.include_terminated);
   for (const std::string& c : baseline_channels())
     if (std::find(table.all_channels.begin(), table.all_channels.end(), c) == table.all_channels.end())
       throw Error(corpus.path(), "RQ2 needs the channel '" + c + "'");
@@ -582,6 +587,28 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
       in_sample.tn += !flagged && !unstable;
     }
     res.triage_in_sample = finish_counts(in_sample);
+    {  // the rule itself: the Table VII clustering's preprocessing and centroids
+      MedianImputer imputer;
+      imputer.fit(geo.raw);
+      StandardScaler scaler;
+      scaler.fit(imputer.transform(geo.raw));
+      auto& fit = res.triage_fit;
+      const std::vector<int>& kept = imputer.kept_columns();
+      for (size_t j = 0; j < kept.size(); ++j) {
+        const auto& [channel, transform] = geo.sources[static_cast<size_t>(kept[j])];
+        fit.features.push_back({geo.names[static_cast<size_t>(kept[j])], channel, transform,
+                                imputer.statistics()[static_cast<size_t>(kept[j])], scaler.mean()(j), scaler.scale()(j)});
+      }
+      for (Eigen::Index c = 0; c < at_triage_k.centres.rows(); ++c) {
+        std::vector<double> row(at_triage_k.centres.cols());
+        for (Eigen::Index j = 0; j < at_triage_k.centres.cols(); ++j) row[j] = at_triage_k.centres(c, j);
+        fit.centroids.push_back(std::move(row));
+      }
+      fit.terminate_cluster = terminate;
+      fit.runs = n_geo;
+      fit.programs = sorted_unique(geo.programs).size();
+      for (int u : geo.unstable) fit.unstable += u;
+    }
     const std::vector<std::string> programs = sorted_unique(geo.programs);
     const auto lopo = engine.run("LOPO triage", programs.size(), [&](size_t u) {
       std::vector<int> train, test;

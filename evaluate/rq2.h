@@ -26,6 +26,7 @@
 #include "core/corpus.h"
 #include "evaluate/engine.h"
 #include "evaluate/report.h"
+#include "triage/rule.h"
 
 namespace dynfault::evaluate {
 
@@ -42,6 +43,7 @@ struct Rq2Options {
   int restarts = 10;
   std::vector<std::string> parts;  // empty: every part that the corpus supports
   double level_percent = 95;
+  bool include_terminated = false;  // evaluate runs a triage rule stopped (load_runs)
   bool dump = false;
 };
 
@@ -132,6 +134,15 @@ struct Rq2Results {
   std::vector<double> pca_explained;
   std::vector<TriageCounts> triage_lopo;  // per program, then the pooled "all"
   TriageCounts triage_in_sample;
+  // The in-sample rule of the triage part as `dynfault triage fit` writes it:
+  // the kept geometry columns with their channel, transform, imputer median and
+  // scaler statistics, the K centroids and the terminate cluster.
+  struct TriageFit {
+    std::vector<triage::Feature> features;
+    std::vector<std::vector<double>> centroids;
+    int terminate_cluster = -1;
+    size_t runs = 0, programs = 0, unstable = 0;
+  } triage_fit;
   std::vector<PrPoint> pr_curves;
   int ranks = 1;
 };

@@ -110,7 +110,7 @@ Rq3Output run_rq3(const CorpusReader& corpus, const Rq3Options& o, Engine& engin
   res.options = o;
   res.corpus = corpus.path();
   res.ranks = engine.size();
-  const RunTable table = load_runs(corpus, LabelSource::Every);
+  const RunTable table = load_runs(corpus, LabelSource::Every, o.include_terminated);
   res.runs = table.runs.size();
   res.skipped_empty = table.skipped_empty;
   {

@@ -48,6 +48,7 @@ struct Rq3Options {
   double gap = 0.1;
   GapRule gap_rule = GapRule::AtLeast;
   double level_percent = 95;
+  bool include_terminated = false;  // evaluate runs a triage rule stopped (load_runs)
   bool dump = false;
 };
 

@@ -197,14 +197,21 @@ KillVerdict::Reason parse_kill_reason(const std::string& text, const std::string
   throw Error(where, "unknown kill verdict reason '" + text + "' (test, crash, untestable)");
 }
 
-KillVerdict kill_verdict(const std::vector<RepeatOutcome>& original, const std::vector<RepeatOutcome>& mutant,
+KillVerdict kill_verdict(const std::vector<RepeatOutcome>& original_in, const std::vector<RepeatOutcome>& mutant_in,
                          const KillOptions& options) {
+  std::vector<RepeatOutcome> original, mutant;
+  for (const auto& r : original_in)
+    if (!r.terminated) original.push_back(r);
+  for (const auto& r : mutant_in)
+    if (!r.terminated) mutant.push_back(r);
   std::vector<double> a, b;
   for (const auto& r : original)
     if (std::isfinite(r.value)) a.push_back(r.value);
   for (const auto& r : mutant)
     if (std::isfinite(r.value)) b.push_back(r.value);
   KillVerdict v;
+  v.terminated_original = original_in.size() - original.size();
+  v.terminated_mutant = mutant_in.size() - mutant.size();
   v.dropped_original = original.size() - a.size();
   v.dropped_mutant = mutant.size() - b.size();
   const bool all_crashed =

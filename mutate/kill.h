@@ -74,6 +74,7 @@ KillResult kill_test(const std::vector<double>& original, const std::vector<doub
 struct RepeatOutcome {
   double value = 0;
   bool crashed = false;
+  bool terminated = false;  // stopped by a triage rule (docs/triage.md): left out, counted
 };
 
 // dynfault's verdict around DeepCrime's rule (docs/kill.md, "Crashes and
@@ -85,12 +86,15 @@ struct RepeatOutcome {
 //     decides on them (an original with a NaN repeat no longer blocks every
 //     verdict of its program, as it does when d is taken over all values);
 //   - else not killed: too few finite repeats to test.
+// Repeats a triage rule stopped are left out before all of this (a stopped
+// run's last epoch is not its outcome) and counted.
 struct KillVerdict {
   enum class Reason { Test, Crash, Untestable };
   Reason reason = Reason::Test;
   bool killed = false;
   KillResult test;  // kill_test on the finite values (Reason::Test only)
   size_t dropped_original = 0, dropped_mutant = 0;  // non-finite repeats left out
+  size_t terminated_original = 0, terminated_mutant = 0;  // repeats a triage rule stopped, left out first
   std::string note;  // why, in words, for Crash and Untestable
 };
 std::string to_string(KillVerdict::Reason reason);  // "test", "crash", "untestable"

@@ -5,11 +5,13 @@
 // `dynfault run` and the campaign workers load through runner/library.h.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/run_identity.h"
 #include "core/program_spec.h"
 #include "core/trace.h"
+#include "triage/rule.h"
 
 namespace dynfault::runner {
 
@@ -19,6 +21,9 @@ struct RunRequest : RunIdentity {
   int threads = 1;             // LibTorch intra-op threads
   int hvp_vectors = 4;         // Rademacher vectors per CF measurement
   int probe_batch = 64;        // samples in the fixed CF/OF probe batch
+  // Stop the run when this rule says terminate after the probe it reads
+  // (docs/triage.md); the caller has checked that the rule fits the run.
+  std::shared_ptr<const triage::Rule> triage;
 };
 
 // Trains and probes. Never throws for problems of the program itself: a spec

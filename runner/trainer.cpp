@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -10,6 +11,7 @@
 #include "core/error.h"
 #include "core/seed.h"
 #include "runner/probe.h"
+#include "triage/rule.h"
 
 namespace dynfault::runner {
 
@@ -193,6 +195,30 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
   for (auto& slot : probes)
     for (const auto& [k, v] : slot.probe->at_init(ctx)) trace.at_init[k] = v;
 
+  // Triage (docs/triage.md). A run the rule lets pass is bit-identical to one
+  // trained without it; a stopped one keeps its epochs and names the rule.
+  const triage::Rule* rule = request.triage.get();
+  if (rule) {
+    const std::vector<std::string> logged =
+        rule->epoch == "at_init" ? [&] {
+          std::vector<std::string> keys;
+          for (const auto& kv : trace.at_init) keys.push_back(kv.first);
+          return keys;
+        }()
+                                 : names;
+    const std::string missing = triage::missing_channels(*rule, logged);
+    if (!missing.empty()) throw Error("--triage", missing);
+  }
+  auto terminate = [&](const std::function<double(const std::string&)>& value) {
+    if (!triage::decide(*rule, value).terminate) return false;
+    trace.status = RunStatus::Terminated;
+    trace.triage_rule = triage::checksum(*rule);
+    return true;
+  };
+  if (rule && rule->epoch == "at_init" &&
+      terminate([&](const std::string& c) { return trace.at_init.count(c) ? trace.at_init.at(c) : std::nan(""); }))
+    return;
+
   // Dropout masks draw from their own stream; shuffling has its own per epoch
   // and probes use theirs, so probes never move the training streams. The
   // default generator is seeded too, for any op that falls back to it.
@@ -264,6 +290,9 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
       trace.unstable = true;
       trace.first_unstable_epoch = epoch;
     }
+    if (rule && rule->epoch == "after_epoch_0" && epoch == 0 &&
+        terminate([&](const std::string& c) { return trace.value(0, *trace.channel_index(c)); }))
+      break;
     if (non_finite) break;  // every later epoch would be NaN as well
     if (has_val && early_stopping.should_stop(epoch, perf.val_loss)) break;
   }

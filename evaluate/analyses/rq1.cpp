@@ -12,7 +12,7 @@ class Rq1Analysis : public Analysis {
   std::string summary() const override { return "RQ1: within-program vs program-held-out fault diagnosis"; }
   std::vector<std::string> options() const override {
     return {"--k",     "--table-k",   "--channels", "--tasks", "--labels", "--folds",
-            "--bootstrap", "--permutations", "--seed", "--no-shuffle"};
+            "--bootstrap", "--permutations", "--seed", "--no-shuffle", "--include-terminated"};
   }
   AnalysisOutput run(const CorpusReader& corpus, const AnalysisArgs& a, Engine& engine) const override {
     Rq1Options o;
@@ -26,6 +26,7 @@ class Rq1Analysis : public Analysis {
     o.seed = parse_analysis_seed(a.seed);
     o.shuffle_within = !a.no_shuffle;
     o.tasks = split_names(a.tasks);
+    o.include_terminated = a.include_terminated;
     o.dump = a.dump;
     Rq1Output result = run_rq1(corpus, o, engine);
     AnalysisOutput out;

@@ -11,7 +11,7 @@ class Rq2Analysis : public Analysis {
  public:
   std::string summary() const override { return "RQ2: instability onset, detection and curvature triage"; }
   std::vector<std::string> options() const override {
-    return {"--k",       "--table-k", "--folds",    "--bootstrap", "--seed",  "--no-shuffle",
+    return {"--k",       "--table-k", "--folds",    "--bootstrap", "--seed",  "--no-shuffle", "--include-terminated",
             "--thresholds", "--clusters", "--triage-k", "--restarts", "--parts"};
   }
   AnalysisOutput run(const CorpusReader& corpus, const AnalysisArgs& a, Engine& engine) const override {
@@ -27,6 +27,7 @@ class Rq2Analysis : public Analysis {
     o.triage_k = a.triage_k;
     o.restarts = a.restarts;
     o.parts = split_names(a.parts);
+    o.include_terminated = a.include_terminated;
     o.dump = a.dump;
     Rq2Output result = run_rq2(corpus, o, engine);
     AnalysisOutput out;

@@ -10,7 +10,7 @@ class Rq3Analysis : public Analysis {
  public:
   std::string summary() const override { return "RQ3: train/validation mismatch with the CF and OF probes"; }
   std::vector<std::string> options() const override {
-    return {"--k", "--table-k", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--thresholds", "--gap-rule"};
+    return {"--k", "--table-k", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--include-terminated", "--thresholds", "--gap-rule"};
   }
   AnalysisOutput run(const CorpusReader& corpus, const AnalysisArgs& a, Engine& engine) const override {
     Rq3Options o;
@@ -24,6 +24,7 @@ class Rq3Analysis : public Analysis {
     if (thresholds.empty()) throw Error("--thresholds", "no threshold given");
     o.instability_threshold = thresholds[0];  // RQ2's instability label: stable runs are RQ3's
     o.gap_rule = parse_gap_rule(a.gap_rule);
+    o.include_terminated = a.include_terminated;
     o.dump = a.dump;
     Rq3Output result = run_rq3(corpus, o, engine);
     AnalysisOutput out;

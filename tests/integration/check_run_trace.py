@@ -31,6 +31,8 @@ EXPECTED_CHANNELS = (
      "cf_hvp_layer_first", "cf_hvp_layer_last", "cf_hvp_layer_log_slope"]
     + V2_COLUMNS
     + ["learning_rate", "grad_global_norm", "grad_zero_share", "sys_cpu_percent", "sys_rss_mb"]
+    # the peer rules' inputs (docs/trace-format.md)
+    + ["weight_abs_over_5_count", "label_min", "label_max", "output_min", "output_max"]
 )
 failures = []
 

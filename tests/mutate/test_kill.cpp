@@ -231,3 +231,23 @@ TEST(KillVerdict, CrashesNonFiniteRepeatsAndTooFewValues) {
   EXPECT_EQ(parse_kill_reason("crash", "t"), KillVerdict::Reason::Crash);
   EXPECT_THROW(parse_kill_reason("maybe", "t"), Error);
 }
+
+// Repeats a triage rule stopped are left out before anything else and counted.
+TEST(KillVerdict, TerminatedRepeatsAreLeftOutAndCounted) {
+  const std::vector<RepeatOutcome> original = {{0.80, false}, {0.82, false}, {0.81, false}, {0.10, false, true}};
+  const KillOptions o;
+  // A terminated mutant repeat with a good accuracy does not rescue the mutant.
+  KillVerdict v = kill_verdict(original, {{0.50, false}, {0.52, false}, {0.51, false}, {0.95, false, true}}, o);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Test);
+  EXPECT_TRUE(v.killed);
+  EXPECT_EQ(v.terminated_original, 1u);
+  EXPECT_EQ(v.terminated_mutant, 1u);
+  EXPECT_EQ(v.dropped_original, 0u);
+  EXPECT_EQ(v.test.n_original, 3u);
+  EXPECT_EQ(v.test.n_mutant, 3u);
+  // Only terminated mutant repeats left: nothing to test, and no kill by crash.
+  v = kill_verdict(original, {{0.5, false, true}, {0.5, false, true}}, o);
+  EXPECT_EQ(v.reason, KillVerdict::Reason::Untestable);
+  EXPECT_FALSE(v.killed);
+  EXPECT_EQ(v.terminated_mutant, 2u);
+}

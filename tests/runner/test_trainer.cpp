@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <iostream>
 #include <random>
 #include <set>
@@ -12,6 +13,7 @@
 #include "core/hvp_profile.h"
 #include "core/probe_catalogue.h"
 #include "core/program_spec.h"
+#include "triage/rule.h"
 #include "core/seed.h"
 #include "runner/probe.h"
 #include "runner/run.h"
@@ -444,6 +446,70 @@ TEST(Probes, EveryCataloguedProbeIsLinked) {
   EXPECT_EQ(catalogued, (std::vector<std::string>{"cf", "of"}));
   for (const auto& name : catalogued) EXPECT_NE(make_probe(name), nullptr) << name;
   EXPECT_THROW(make_probe("nope"), dynfault::Error);
+}
+
+}  // namespace
+}  // namespace dynfault::runner
+
+namespace dynfault::runner {
+namespace {
+
+// A one-feature rule around a measured value: the run's epoch-0 log10 mean HVP
+// standardises to 0, so it falls in cluster 0 (centroids at 0 and 10).
+std::shared_ptr<const triage::Rule> rule_around(double value, int terminate, const std::string& epoch,
+                                                const std::string& channel = "cf_hvp_layer_mean") {
+  auto rule = std::make_shared<triage::Rule>();
+  rule->features = {{"log10_mean_hvp", channel, "log10_clamped", 0.0, triage::log10_clamped(value), 1.0}};
+  rule->centroids = {{0.0}, {10.0}};
+  rule->terminate_cluster = terminate;
+  rule->epoch = epoch;
+  return rule;
+}
+
+TEST(Triage, RuleStopsThePlantedRunAfterEpochZeroAndLeavesAPassedRunBitIdentical) {
+  const RunRequest plain = smoke_request(zoo_program("31556268"), "cf,of");
+  const Trace reference = train_and_trace(plain);
+  ASSERT_EQ(reference.status, RunStatus::Ok) << reference.error;
+  ASSERT_GE(reference.epochs(), 2u);
+  const double v = reference.channel("cf_hvp_layer_mean")[0];
+
+  RunRequest stop = plain;
+  stop.triage = rule_around(v, 0, "after_epoch_0");
+  const Trace stopped = train_and_trace(stop);
+  EXPECT_EQ(stopped.status, RunStatus::Terminated);
+  EXPECT_EQ(stopped.epochs(), 1u);
+  EXPECT_EQ(stopped.triage_rule, triage::checksum(*stop.triage));
+  for (const char* ch : {"train_loss", "val_acc", "cf_hvp_layer_mean"})
+    EXPECT_TRUE(same_bits(stopped.channel(ch)[0], reference.channel(ch)[0])) << ch;
+
+  RunRequest pass = plain;
+  pass.triage = rule_around(v, 1, "after_epoch_0");
+  const Trace passed = train_and_trace(pass);
+  EXPECT_EQ(passed.status, RunStatus::Ok);
+  EXPECT_TRUE(passed.triage_rule.empty());
+  EXPECT_TRUE(passed == reference);  // a run the rule lets pass is the run without it
+  EXPECT_EQ(trace_checksum(passed), trace_checksum(reference));
+}
+
+TEST(Triage, AtInitRuleStopsBeforeAnyEpoch) {
+  const RunRequest plain = smoke_request(zoo_program("31556268"), "cf");
+  const Trace reference = train_and_trace(plain);
+  RunRequest stop = plain;
+  stop.triage = rule_around(reference.at_init.at("cf_hvp_layer_mean"), 0, "at_init");
+  const Trace stopped = train_and_trace(stop);
+  EXPECT_EQ(stopped.status, RunStatus::Terminated);
+  EXPECT_EQ(stopped.epochs(), 0u);
+  EXPECT_EQ(stopped.at_init, reference.at_init);
+}
+
+TEST(Triage, RuleReadingAChannelTheRunDoesNotLogFailsBeforeTraining) {
+  RunRequest r = smoke_request(zoo_program("31556268"), "of");
+  r.triage = rule_around(1.0, 0, "after_epoch_0");
+  const Trace t = train_and_trace(r);
+  EXPECT_EQ(t.status, RunStatus::Crashed);
+  EXPECT_EQ(t.epochs(), 0u);
+  EXPECT_NE(t.error.find("--triage"), std::string::npos) << t.error;
+  EXPECT_NE(t.error.find("cf_hvp_layer_mean"), std::string::npos) << t.error;
 }
 
 }  // namespace
