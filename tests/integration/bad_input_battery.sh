@@ -210,6 +210,14 @@ open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 EOF
 }
 run_case journal_unknown_task 1 journal.log -- "$D" campaign status c
+# ------------------------------------------------------------ triage rules
+run_case triage_fit_no_unstable_run 1 corpus.h5 -- "$D" triage fit "$fx/corpus.h5" --out rule.json
+prepare_triage_rule_not_json() { echo garbage >bad.json; }
+run_case triage_rule_not_json 1 bad.json -- "$D" run --program "$prog" --seed 1 --out t.h5 --triage bad.json
+prepare_triage_rule_wrong_format() { echo '{"format": "something-else"}' >rule.json; }
+run_case triage_rule_wrong_format 1 rule.json -- "$D" triage apply "$fx/corpus.h5" rule.json
+prepare_triage_campaign_rule_missing() { cp -r "$fx/fresh" c; }
+run_case triage_campaign_rule_missing 1 nosuch.json -- "$D" campaign run c --triage nosuch.json
 # ------------------------------------------------------------ batch files
 prepare_batch_corrupt() { cp -r "$fx/c" c; rm c/traces.h5; f=$(ls c/batches | head -1); printf 'XXXX' | dd of="c/batches/$f" bs=1 seek=40 conv=notrunc 2>/dev/null; }
 run_case batch_corrupt 1 batch-000001.dfb -- "$D" collect c --out m.h5
