@@ -99,6 +99,11 @@ const std::map<std::string, OptionAdder>& option_table() {
       {"--restarts", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_option("--restarts", a.restarts, "k-means restarts (n_init)")->capture_default_str();
        }},
+      // peers
+      {"--techniques", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_option("--techniques", a.techniques,
+                      "default,deepfd,autotrainer,deepdiagnosis (default: every technique the corpus supports)");
+       }},
   };
   return table;
 }

@@ -34,6 +34,8 @@ struct AnalysisArgs {
   int triage_k = 7;              // rq2: K of Table VII and Algorithm 1
   int restarts = 10;             // rq2: k-means n_init
   std::string parts;             // rq2: comma-separated parts (default: all the corpus supports)
+  // peers
+  std::string techniques;        // peers: comma-separated (default: every technique the corpus supports)
   bool dump = false;
 };
 
