@@ -231,6 +231,14 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
       res.fig13.push_back(row);
     }
     if (o.dump) {
+      std::ostringstream folds;  // the folds every evaluation used (bench/peers_sklearn.py refits on them)
+      folds << "run_id,program,label,class,fold_within,fold_heldout\n";
+      for (size_t r = 0; r < labels.rows.size(); ++r) {
+        const auto& run = table.runs[static_cast<size_t>(labels.rows[r])];
+        folds << csv_field(run.run_id) << "," << csv_field(run.program) << "," << csv_field(run.label) << ","
+              << labels.y[r] << "," << fold_within[r] << "," << fold_heldout[r] << "\n";
+      }
+      out.dump["folds/cat4.csv"] = folds.str();
       for (size_t i = 0; i < evaluations.size(); ++i) {
         std::ostringstream f;
         f << "run_id,program,y,fold,predicted\n";

@@ -78,7 +78,11 @@ ForestModel fit_forest(const Eigen::MatrixXd& X, const std::vector<int>& y, cons
   if (m.classes.size() < 2) throw Error("random_forest", "needs at least two classes in the training split");
   m.settings = settings;
   m.seed = seed;
-  m.X_train = X.cast<float>();
+  m.input_columns = static_cast<int>(X.cols());
+  for (Eigen::Index c = 0; c < X.cols(); ++c)
+    if (X.rows() > 0 && (X.col(c).array() != X(0, c)).any()) m.kept.push_back(static_cast<int>(c));
+  m.X_train.resize(X.rows(), static_cast<Eigen::Index>(m.kept.size()));
+  for (size_t j = 0; j < m.kept.size(); ++j) m.X_train.col(static_cast<Eigen::Index>(j)) = X.col(m.kept[j]).cast<float>();
   for (int v : y)
     m.y_train.push_back(static_cast<int32_t>(std::lower_bound(m.classes.begin(), m.classes.end(), v) - m.classes.begin()));
   forest_library();  // fail at fit time, with the library's path
@@ -89,13 +93,22 @@ Eigen::MatrixXd ForestModel::votes_share(const Eigen::MatrixXd& X) const {
   const DynfaultForestLibrary& lib = forest_library();
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const RowMajor train = X_train;
-  const RowMajor test = X.cast<float>();
+  RowMajor test(X.rows(), static_cast<Eigen::Index>(kept.size()));
+  for (size_t j = 0; j < kept.size(); ++j) test.col(static_cast<Eigen::Index>(j)) = X.col(kept[j]).cast<float>();
   const int d = static_cast<int>(train.cols());
   DynfaultTreeSpec spec{};
   spec.max_depth = settings.max_depth > 0 ? std::min(settings.max_depth, kOpenCvDepthCap) : kOpenCvDepthCap;
-  spec.max_features = forest_max_features(settings, d);
-  spec.min_samples_split = settings.min_samples_split;
+  spec.max_features = std::min(forest_max_features(settings, input_columns), d);
+  // OpenCV leaves a node of n <= MinSampleCount samples unsplit; sklearn splits n >= min_samples_split.
+  spec.min_samples_split = std::max(1, settings.min_samples_split - 1);
   Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(X.rows(), static_cast<Eigen::Index>(classes.size()));
+  if (d == 0) {  // every feature constant: each tree is its root, the majority class (first on ties)
+    std::vector<int> count(classes.size(), 0);
+    for (int32_t v : y_train) ++count[static_cast<size_t>(v)];
+    const auto best = std::max_element(count.begin(), count.end()) - count.begin();
+    votes.col(best).setOnes();
+    return votes;
+  }
   std::vector<int32_t> predicted(static_cast<size_t>(X.rows()));
   char error[512] = {0};
   for (int t = 0; t < settings.n_estimators; ++t) {

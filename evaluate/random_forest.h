@@ -6,10 +6,15 @@
 //
 // Mapping (docs/peers.md): bootstrap sample of n rows per tree, Gini splits,
 // max_features features drawn per split, exactly n_estimators trees (one
-// RTrees model of one tree each, no OOB early stop), min_samples_split ->
-// setMinSampleCount, max_depth -> setMaxDepth (OpenCV caps it at 25: None means
+// RTrees model of one tree each, no OOB early stop), min_samples_split s ->
+// setMinSampleCount(s - 1) (OpenCV: n <= count stays a leaf), max_depth -> setMaxDepth (OpenCV caps it at 25: None means
 // 25). Tree t of a fit is seeded with derive_seed(seed, "tree/<t>") through
 // cv::theRNG(), so a fit is a pure function of (data, settings, seed).
+// Columns constant on the training rows are dropped before OpenCV sees them,
+// max_features still computed from every column: sklearn never splits on a
+// constant feature and draws another, while OpenCV's node would become a leaf
+// when its draw holds only constant features (still so for features constant
+// within a node only: see docs/peers.md).
 // Differences: probabilities are the share of tree votes (sklearn averages leaf
 // class shares; equal for pure leaves), features are float32, predict is the
 // first class with the most votes.
@@ -35,7 +40,9 @@ struct ForestModel {
   // Training data kept: OpenCV trees are grown and used inside one library call.
   ForestSettings settings;
   uint64_t seed = 0;
-  Eigen::MatrixXf X_train;
+  Eigen::MatrixXf X_train;     // the kept columns only
+  std::vector<int> kept;       // columns of the input not constant on the training rows
+  int input_columns = 0;
   std::vector<int32_t> y_train;  // codes into classes
 };
 

@@ -17,7 +17,7 @@ extern "C" {
 struct DynfaultTreeSpec {
   int32_t max_depth;          // OpenCV caps it at 25
   int32_t max_features;       // features tried per split (setActiveVarCount)
-  int32_t min_samples_split;  // setMinSampleCount
+  int32_t min_samples_split;  // setMinSampleCount: nodes of <= this many samples are not split
   uint64_t seed;
 };
 
