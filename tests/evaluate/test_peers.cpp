@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -282,4 +285,64 @@ TEST(Deep4ge, PeersRunWithV2ColumnsAndReportWhatIsNotComputable) {
   only.bootstrap = 0;
   const PeersResults dd = run_peers(corpus, only, engine).results;  // loss/accuracy symptoms still run
   EXPECT_TRUE(dd.fig13.empty());
+}
+
+TEST(Peers, ARequestedTechniqueWithoutItsInputsFailsWithOneLineAndWritesNothing) {
+  // Traces that log the training loss only: no accuracy, so DEFault, DeepFD and AutoTrainer cannot
+  // run; DeepDiagnosis' loss-not-decreasing symptom can.
+  const dynfault_test::TempDir dir;
+  const std::string path = (dir.path() / "loss_only.h5").string();
+  {
+    CorpusWriter writer(path);
+    for (int p = 0; p < 4; ++p)
+      for (const char* category : {"Hyperparameter", "Layer", "Loss", "Optimization"}) {
+        Trace t;
+        t.program = "p" + std::to_string(p);
+        t.run_id = t.program + "_" + category;
+        t.category = category;
+        t.mutant_id = t.run_id;
+        t.operator_name = "synthetic";
+        t.source = "synthetic";
+        t.set_channels({"train_loss"}, {"1"});
+        for (int e = 0; e < 6; ++e) t.append_epoch({1.0 / (e + 1)});
+        writer.add(t, RunVerdict{1, category});
+      }
+    writer.finish();
+  }
+  Engine engine(false);
+  const CorpusReader corpus(path);
+  for (const char* technique : {"default", "deepfd", "autotrainer"}) {
+    PeersOptions o;
+    o.techniques = {technique};
+    o.bootstrap = 0;
+    try {
+      run_peers(corpus, o, engine);
+      ADD_FAILURE() << "no error for " << technique;
+    } catch (const CannotRun& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(std::string("peer technique ") + technique + " cannot run"), std::string::npos) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos);
+    }
+  }
+  PeersOptions defaults;  // every technique: the three are skipped with a note each
+  defaults.bootstrap = 0;
+  const PeersResults r = run_peers(corpus, defaults, engine).results;
+  EXPECT_EQ(r.notes.size(), 3u);
+  EXPECT_TRUE(r.fig13.empty());
+  size_t computable = 0;
+  for (const auto& row : r.rules) computable += row.category == "all" && row.rule != "any_rule" && row.computable;
+  EXPECT_EQ(computable, 1u);  // loss_not_decreasing; every loss here decreases
+  for (const auto& row : r.rules)
+    if (row.computable) EXPECT_EQ(row.fired, 0u) << row.rule;
+  // The command: exit status 1 (bad input), one line on stderr, no output directory.
+  const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err.txt").string();
+  const int status = std::system((std::string(DYNFAULT_BINARY) + " evaluate peers " + path +
+                                  " --techniques deepfd --out " + out + " 2> " + err).c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_FALSE(fs::exists(out));
+  std::ifstream in(err);
+  std::string first, second;
+  std::getline(in, first);
+  EXPECT_NE(first.find("peer technique deepfd cannot run"), std::string::npos) << first;
+  EXPECT_FALSE(std::getline(in, second)) << second;
 }
