@@ -5,7 +5,10 @@
 # (target >= 1.8x). Corpus: the Deep4ge sample (../shared) imported with `dynfault collect
 # import-csv`, or CORPUS.h5 if given.
 # Usage: bench/evaluate_bench.sh DYNFAULT [CORPUS.h5 [MAKE_SYNTHETIC_CORPUS]]   (or: cmake --build BUILD --target bench_evaluate)
-# Env: BENCH_PARTS (default rq1,scaling,rq2): which of the three comparisons to run.
+# Env: BENCH_PARTS (default rq1,scaling,rq2,peers): which of the comparisons to run. peers:
+# `evaluate peers` vs bench/peers_sklearn.py (the same Fig. 13 fits on dynfault's exported
+# features and folds; sklearn skips the features, the rules and the bootstrap, so the ratio
+# favours it), LR and RF parts timed apart on the sklearn side; RF ratio per core.
 set -euo pipefail
 dynfault=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +42,7 @@ ratios() {  # ratios LABEL OURS THEIRS TARGET: the side-by-side line, wall and C
     "$1" "${!aw}" "${!ac}" "${!bw}" "${!bc}" "$(calc "${!bw} / ${!aw}")" "$(calc "${!bc} / ${!ac}")" "$4"
 }
 cores=$(nproc --all)
-parts=",${BENCH_PARTS:-rq1,scaling,rq2},"
+parts=",${BENCH_PARTS:-rq1,scaling,rq2,peers},"
 wanted() { [[ $parts == *",$1,"* ]]; }
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
@@ -88,4 +91,15 @@ if wanted rq2 && [ -x "$make_corpus" ]; then
   printf 'rq2 (1000 replicates): mpirun -np 1 %.2f s, -np 2 %.2f s: speed-up %.2fx; %s cores, shared\n' \
     "$one" "$two" "$(calc "$one / $two")" "$cores"
   diff -r "$work/rq2-np1" "$work/rq2-np2" >/dev/null && echo "rq2 np1 and np2 results identical"
+fi
+if wanted peers; then
+  echo "== peers on $corpus (cat4, k=5; Fig. 13 with LR and each technique's random forest; no bootstrap)"
+  timed peers_dyn "$dynfault" evaluate peers "$corpus" --bootstrap 0 --out "$work/peers" --dump "$work/peers-dump" --quiet
+  timed peers_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump"
+  sed -n 's/^sklearn CPU seconds: lr \([0-9.]*\), rf \([0-9.]*\)$/\1 \2/p' "$work/peers_py.err" > "$work/peers_py.parts"
+  read -r py_lr py_rf < "$work/peers_py.parts"
+  ratios "peers (dynfault: features, rules, LR and RF; sklearn: LR and RF fits only)" peers_dyn peers_py "1x per core"
+  echo "peers sklearn CPU by part: LR ${py_lr} s, RF ${py_rf} s; dynfault whole analysis ${peers_dyn_cpu} s CPU on 1 core"
+  echo "peers per-core RF ratio (sklearn RF CPU / dynfault whole-analysis CPU, an underestimate): $(calc "$py_rf / $peers_dyn_cpu")x (target >= 1x)"
+  sed -n '/^| technique/,/^$/p' "$work/peers/summary.md"
 fi
