@@ -93,13 +93,14 @@ if wanted rq2 && [ -x "$make_corpus" ]; then
   diff -r "$work/rq2-np1" "$work/rq2-np2" >/dev/null && echo "rq2 np1 and np2 results identical"
 fi
 if wanted peers; then
-  echo "== peers on $corpus (cat4, k=5; Fig. 13 with LR and each technique's random forest; no bootstrap)"
-  timed peers_dyn "$dynfault" evaluate peers "$corpus" --bootstrap 0 --out "$work/peers" --dump "$work/peers-dump" --quiet
-  timed peers_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump"
-  sed -n 's/^sklearn CPU seconds: lr \([0-9.]*\), rf \([0-9.]*\)$/\1 \2/p' "$work/peers_py.err" > "$work/peers_py.parts"
-  read -r py_lr py_rf < "$work/peers_py.parts"
-  ratios "peers (dynfault: features, rules, LR and RF; sklearn: LR and RF fits only)" peers_dyn peers_py "1x per core"
-  echo "peers sklearn CPU by part: LR ${py_lr} s, RF ${py_rf} s; dynfault whole analysis ${peers_dyn_cpu} s CPU on 1 core"
-  echo "peers per-core RF ratio (sklearn RF CPU / dynfault whole-analysis CPU, an underestimate): $(calc "$py_rf / $peers_dyn_cpu")x (target >= 1x)"
+  echo "== peers on $corpus (cat4, k=5; Fig. 13 fits only: --techniques default,deepfd, no bootstrap)"
+  common=(evaluate peers "$corpus" --techniques default,deepfd --bootstrap 0 --quiet)
+  "$dynfault" "${common[@]}" --out "$work/peers" --dump "$work/peers-dump"
+  timed peers_lr_dyn "$dynfault" "${common[@]}" --classifiers lr --out "$work/peers-lr"
+  timed peers_rf_dyn "$dynfault" "${common[@]}" --classifiers rf --out "$work/peers-rf"
+  timed peers_lr_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump" --parts lr
+  timed peers_rf_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump" --parts rf
+  ratios "peers LR (dynfault: features + LR; sklearn: LR on dynfault's exported features)" peers_lr_dyn peers_lr_py 20x
+  ratios "peers RF, one core each (dynfault: features + RF; sklearn: RF, n_jobs=1)" peers_rf_dyn peers_rf_py "1x per core"
   sed -n '/^| technique/,/^$/p' "$work/peers/summary.md"
 fi

@@ -104,6 +104,11 @@ const std::map<std::string, OptionAdder>& option_table() {
          s.add_option("--techniques", a.techniques,
                       "default,deepfd,autotrainer,deepdiagnosis (default: every technique the corpus supports)");
        }},
+      {"--classifiers", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_option("--classifiers", a.peer_classifiers,
+                      "Fig. 13 classifiers: lr (logistic regression), rf (each technique's random forest)")
+             ->capture_default_str();
+       }},
   };
   return table;
 }

@@ -36,6 +36,7 @@ struct AnalysisArgs {
   std::string parts;             // rq2: comma-separated parts (default: all the corpus supports)
   // peers
   std::string techniques;        // peers: comma-separated (default: every technique the corpus supports)
+  std::string peer_classifiers = "lr,rf";  // peers: Fig. 13 classifiers
   bool dump = false;
 };
 

@@ -116,6 +116,9 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
   if (o.folds < 2) throw Error("--folds", "at least 2 folds are needed");
   if (o.bootstrap < 0) throw Error("--bootstrap", "must not be negative");
   if (o.k < 1) throw Error("--table-k", "the window must be at least 1 epoch");
+  if (o.classifiers.empty()) throw Error("--classifiers", "no classifier given (lr, rf)");
+  for (const auto& c : o.classifiers)
+    if (c != "lr" && c != "rf") throw Error("--classifiers", "unknown classifier '" + c + "' (lr, rf)");
   PeersOutput out;
   PeersResults& res = out.results;
   res.options = o;
@@ -170,8 +173,9 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
     std::vector<Planned> plan;
     std::vector<Evaluation> evaluations;
     for (size_t t = 0; t < res.features.size(); ++t)
-      for (const std::string& classifier : {std::string("logistic_regression"), forest_of(res.features[t].technique)})
+      for (const std::string& part : o.classifiers)
         for (bool within : {true, false}) {
+          const std::string classifier = part == "lr" ? "logistic_regression" : forest_of(res.features[t].technique);
           plan.push_back({t, classifier, within});
           Evaluation e;
           e.name = res.features[t].technique + "_" + classifier + (within ? "_within" : "_heldout");

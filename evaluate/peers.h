@@ -26,6 +26,7 @@ struct PeersOptions {
   bool shuffle_within = true;
   LabelSource labels = LabelSource::Killed;
   std::vector<std::string> techniques;  // empty: every technique the corpus supports
+  std::vector<std::string> classifiers = {"lr", "rf"};  // Fig. 13 rows: logistic regression, the technique's forest
   bool dump = false;
 };
 
