@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/seed.h"
@@ -130,6 +132,8 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
     throw Error("--table-k", "window k=" + std::to_string(o.k) + " is longer than every run (the longest logged " +
                                  std::to_string(table.max_epochs()) + " epochs)");
   res.runs = table.runs.size();
+  res.skipped_unlabelled = table.skipped_unlabelled;
+  res.skipped_empty = table.skipped_empty;
   std::set<std::string> programs, categories;
   for (const auto& r : table.runs) programs.insert(r.program), categories.insert(r.label);
   res.programs = programs.size();
@@ -260,6 +264,33 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
 
 std::map<std::string, std::string> render_peers(const PeersResults& res) {
   std::map<std::string, std::string> files;
+  const PeersOptions& o = res.options;
+  nlohmann::json not_computable = nlohmann::json::object();
+  for (const auto& [t, items] : res.not_computable) not_computable[t] = items;
+  // "runs" + "runs_skipped_zero_epochs" = the corpus's runs (report/results.cpp checks it).
+  files["run.json"] =
+      nlohmann::json{{"analysis", "peers"},
+                     {"corpus", res.corpus},
+                     {"runs", res.runs + res.skipped_unlabelled},
+                     {"runs_evaluated", res.runs},
+                     {"runs_skipped_unlabelled", res.skipped_unlabelled},
+                     {"runs_skipped_zero_epochs", res.skipped_empty},
+                     {"programs", res.programs},
+                     {"task", "cat4"},
+                     {"table_window", o.k},
+                     {"folds", o.folds},
+                     {"within_split", o.shuffle_within ? "StratifiedKFold(shuffle=True, random_state=seed)"
+                                                        : "StratifiedKFold(shuffle=False)"},
+                     {"heldout_split", "GroupKFold by program"},
+                     {"seed", o.seed},
+                     {"bootstrap_replicates", o.bootstrap},
+                     {"confidence_level_percent", kLevelPercent},
+                     {"classifiers", o.classifiers},
+                     {"techniques", o.techniques.empty() ? peer_techniques() : o.techniques},
+                     {"not_computable", not_computable},
+                     {"notes", res.notes}}
+          .dump(2) +
+      "\n";
   {
     std::ostringstream f;
     f << "technique,classifier,features,runs,programs,within,within_low,within_high,heldout,heldout_low,heldout_high,"

@@ -45,7 +45,7 @@ struct RuleRow {
 struct PeersResults {
   PeersOptions options;
   std::string corpus;
-  size_t runs = 0, programs = 0;
+  size_t runs = 0, programs = 0, skipped_unlabelled = 0, skipped_empty = 0;
   std::vector<std::string> categories;
   std::vector<PeerFeatures> features;  // techniques with features evaluated
   std::vector<Fig13Row> fig13;
@@ -67,7 +67,7 @@ const std::vector<std::string>& peer_techniques();  // default, deepfd, autotrai
 // Throws CannotRun (analysis.h) when a requested technique's inputs are absent.
 PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& options, Engine& engine);
 
-// fig13.csv, rules.csv, features_<technique>.csv, not_computable.csv, summary.md.
+// run.json, fig13.csv, rules.csv, features_<technique>.csv, not_computable.csv, summary.md.
 std::map<std::string, std::string> render_peers(const PeersResults& results);
 
 }  // namespace dynfault::evaluate
