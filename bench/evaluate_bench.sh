@@ -5,7 +5,10 @@
 # (target >= 1.8x). Corpus: the Deep4ge sample (../shared) imported with `dynfault collect
 # import-csv`, or CORPUS.h5 if given.
 # Usage: bench/evaluate_bench.sh DYNFAULT [CORPUS.h5 [MAKE_SYNTHETIC_CORPUS]]   (or: cmake --build BUILD --target bench_evaluate)
-# Env: BENCH_PARTS (default rq1,scaling,rq2,rq3): which of the comparisons to run.
+# Env: BENCH_PARTS (default rq1,scaling,rq2,rq3,peers): which of the comparisons to run. peers:
+# `evaluate peers` vs bench/peers_sklearn.py (the same Fig. 13 fits on dynfault's exported
+# features and folds; sklearn skips the features, the rules and the bootstrap, so the ratio
+# favours it), LR and RF parts timed apart on the sklearn side; RF ratio per core.
 set -euo pipefail
 dynfault=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +42,7 @@ ratios() {  # ratios LABEL OURS THEIRS TARGET: the side-by-side line, wall and C
     "$1" "${!aw}" "${!ac}" "${!bw}" "${!bc}" "$(calc "${!bw} / ${!aw}")" "$(calc "${!bc} / ${!ac}")" "$4"
 }
 cores=$(nproc --all)
-parts=",${BENCH_PARTS:-rq1,scaling,rq2,rq3},"
+parts=",${BENCH_PARTS:-rq1,scaling,rq2,rq3,peers},"
 wanted() { [[ $parts == *",$1,"* ]]; }
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
@@ -111,3 +114,15 @@ if wanted rq3; then
   fi
 fi
 
+if wanted peers; then
+  echo "== peers on $corpus (cat4, k=5; Fig. 13 fits only: --techniques default,deepfd, no bootstrap)"
+  common=(evaluate peers "$corpus" --techniques default,deepfd --bootstrap 0 --quiet)
+  "$dynfault" "${common[@]}" --out "$work/peers" --dump "$work/peers-dump"
+  timed peers_lr_dyn "$dynfault" "${common[@]}" --classifiers lr --out "$work/peers-lr"
+  timed peers_rf_dyn "$dynfault" "${common[@]}" --classifiers rf --out "$work/peers-rf"
+  timed peers_lr_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump" --parts lr
+  timed peers_rf_py /usr/bin/python3 "$root/bench/peers_sklearn.py" "$work/peers" "$work/peers-dump" --parts rf
+  ratios "peers LR (dynfault: features + LR; sklearn: LR on dynfault's exported features)" peers_lr_dyn peers_lr_py 20x
+  ratios "peers RF, one core each (dynfault: features + RF; sklearn: RF, n_jobs=1)" peers_rf_dyn peers_rf_py "1x per core"
+  sed -n '/^| technique/,/^$/p' "$work/peers/summary.md"
+fi

@@ -109,6 +109,16 @@ const std::map<std::string, OptionAdder>& option_table() {
                       "mismatch label: ge = |train_acc - val_acc| >= 0.1 (paper Eq. 4), gt = > 0.1 (acc_gap_too_big)")
              ->capture_default_str();
        }},
+      // peers
+      {"--techniques", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_option("--techniques", a.techniques,
+                      "default,deepfd,autotrainer,deepdiagnosis (default: every technique the corpus supports)");
+       }},
+      {"--classifiers", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_option("--classifiers", a.peer_classifiers,
+                      "Fig. 13 classifiers: lr (logistic regression), rf (each technique's random forest)")
+             ->capture_default_str();
+       }},
   };
   return table;
 }

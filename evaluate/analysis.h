@@ -37,6 +37,9 @@ struct AnalysisArgs {
   // rq3
   std::string gap_rule = "ge";   // rq3: ge (paper Eq. 4) or gt (the callback's acc_gap_too_big)
   bool include_terminated = false;  // runs a triage rule stopped (docs/triage.md)
+  // peers
+  std::string techniques;        // peers: comma-separated (default: every technique the corpus supports)
+  std::string peer_classifiers = "lr,rf";  // peers: Fig. 13 classifiers
   bool dump = false;
 };
 

@@ -4,6 +4,10 @@
 //   clip (features.h) -> SimpleImputer('median') -> StandardScaler -> classifier
 // fitted on the training rows only.
 //   logistic_regression  LogisticRegression(C=1, class_weight='balanced', multi_class='ovr'), logistic.h
+//   random_forest_default  RandomForestClassifier() defaults: 100 trees, max_features sqrt, depth None (DEFault)
+//   random_forest_deepfd   RandomForestClassifier(n_estimators=32, max_depth=10, max_features=min(60, d)) (DeepFD)
+//                          both OpenCV RTrees, loaded on first use (random_forest.h)
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +23,9 @@ class Classifier {
   virtual ~Classifier() = default;
   // y holds class codes (any ints); throws dynfault::Error for fewer than two classes.
   virtual void fit(const Eigen::MatrixXd& X, const std::vector<int>& y) = 0;
+  // Randomised classifiers draw from this seed (set before fit; the engine derives
+  // it from the work unit's identity); deterministic ones ignore it.
+  virtual void set_seed(uint64_t) {}
   virtual const std::vector<int>& classes() const = 0;                         // sorted, seen in training
   virtual Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& X) const = 0;    // n x classes()
   virtual Eigen::MatrixXd decision_function(const Eigen::MatrixXd& X) const = 0;
@@ -38,6 +45,7 @@ struct FoldPrediction {
 };
 
 FoldPrediction fit_predict_fold(const std::string& classifier, const Eigen::MatrixXd& X, const std::vector<int>& y,
-                                int n_classes, const std::vector<int>& train, const std::vector<int>& test);
+                                int n_classes, const std::vector<int>& train, const std::vector<int>& test,
+                                uint64_t seed = 0);
 
 }  // namespace dynfault::evaluate

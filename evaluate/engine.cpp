@@ -85,7 +85,8 @@ std::vector<OutOfFold> Engine::cross_validate(const std::vector<Evaluation>& eva
     for (size_t i = 0; i < ev.fold.size(); ++i)
       if (ev.fold[i] != f) train.push_back(static_cast<int>(i));
     try {
-      const FoldPrediction p = fit_predict_fold(ev.classifier, *ev.X, ev.y, ev.n_classes, train, tests[e][f]);
+      const FoldPrediction p = fit_predict_fold(ev.classifier, *ev.X, ev.y, ev.n_classes, train, tests[e][f],
+                                                  derive_seed(ev.seed, ev.name + "/fold/" + std::to_string(f)));
       UnitResult r;
       r.reserve(static_cast<size_t>(p.proba.size()) + p.predicted.size());
       for (Eigen::Index i = 0; i < p.proba.rows(); ++i)

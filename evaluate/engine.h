@@ -29,6 +29,7 @@ struct Evaluation {
   std::vector<int> fold;              // test fold of every row
   int n_classes = 0;
   std::string classifier = "logistic_regression";
+  uint64_t seed = 0;  // randomised classifiers: fold f fits with derive_seed(seed, name + "/fold/" + f)
 };
 
 struct OutOfFold {

@@ -247,5 +247,5 @@ TEST(Rq2, BadInputFailsWithOneClearLine) {
 TEST(Analyses, RegistryIsGeneratedFromTheFolder) {
   std::set<std::string> names;
   for (const auto& [name, summary] : analyses().list()) names.insert(name);
-  EXPECT_EQ(names, (std::set<std::string>{"rq1", "rq2", "rq3"}));
+  EXPECT_EQ(names, (std::set<std::string>{"peers", "rq1", "rq2", "rq3"}));
 }

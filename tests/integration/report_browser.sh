@@ -74,7 +74,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || { echo "exit $rc for results of another corpus"; exit 1; }
-[ "$(wc -l <err.txt)" -eq 1 ] && grep -q "results/rq1/run.json: results of another corpus" err.txt || { cat err.txt; exit 1; }
+[ "$(wc -l <err.txt)" -eq 1 ] && grep -qE "results/(peers|rq1)/run.json: results of another corpus" err.txt || { cat err.txt; exit 1; }
 [ "$(cd report && find . -type f -exec sha256sum {} + | sort)" = "$before" ] || { echo "old report changed"; exit 1; }
 [ -z "$(ls -A . | grep '^\.report')" ] || { echo "staging directory left behind"; exit 1; }
 echo "ok"
