@@ -127,7 +127,7 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
   res.corpus = corpus.path();
   res.ranks = engine.size();
   const std::vector<std::string> techniques = requested_techniques(o);
-  const RunTable table = load_runs(corpus, o.labels);
+  const RunTable table = load_runs(corpus, o.labels, o.include_terminated);
   if (static_cast<size_t>(o.k) > table.max_epochs())
     throw Error("--table-k", "window k=" + std::to_string(o.k) + " is longer than every run (the longest logged " +
                                  std::to_string(table.max_epochs()) + " epochs)");

@@ -13,7 +13,7 @@ class PeersAnalysis : public Analysis {
     return "Peers: DEFault/DeepFD diagnosis within vs held-out (Fig. 13), AutoTrainer/DeepDiagnosis rule firing";
   }
   std::vector<std::string> options() const override {
-    return {"--table-k", "--labels", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--techniques", "--classifiers"};
+    return {"--table-k", "--labels", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--include-terminated", "--techniques", "--classifiers"};
   }
   AnalysisOutput run(const CorpusReader& corpus, const AnalysisArgs& a, Engine& engine) const override {
     PeersOptions o;
@@ -25,6 +25,7 @@ class PeersAnalysis : public Analysis {
     o.shuffle_within = !a.no_shuffle;
     o.techniques = split_names(a.techniques);
     o.classifiers = split_names(a.peer_classifiers);
+    o.include_terminated = a.include_terminated;
     o.dump = a.dump;
     PeersOutput result = run_peers(corpus, o, engine);
     AnalysisOutput out;
