@@ -74,6 +74,12 @@ print(f"second campaign (seed {sys.argv[2]}, {len(plain)} runs): task-seconds {s
       f"{secs['triaged']:.1f} (saved {secs['plain'] - secs['triaged']:.1f}, "
       f"{100 * ratio(secs['plain'] - secs['triaged'], secs['plain']):.1f} %); campaign wall {wall['plain']:.1f} s -> "
       f"{wall['triaged']:.1f} s")
+stopped = [r for r in plain if triaged[r]["status"] == "terminated"]
+epochs_saved = sum(plain[r]["epochs"] - triaged[r]["epochs"] for r in stopped)
+paired = sum(plain[r]["wall"] - triaged[r]["wall"] for r in stopped)
+print(f"stopped runs: {len(stopped)}; epochs saved {epochs_saved} of {sum(r['epochs'] for r in plain.values())}; "
+      f"their task-seconds {sum(plain[r]['wall'] for r in stopped):.1f} -> {sum(triaged[r]['wall'] for r in stopped):.1f} "
+      f"(saved {paired:.1f}; the runs the rule passed are the same runs, so the totals differ only by timing noise)")
 print(f"unstable runs caught {tp} of {tp + fn} (missed {fn}); stable runs stopped {fp} of {fp + tn}; "
       f"precision {ratio(tp, tp + fp):.3f}, recall {ratio(tp, tp + fn):.3f}")
 PY

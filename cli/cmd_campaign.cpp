@@ -43,7 +43,7 @@ void add_plan_command(CLI::App& campaign) {
                    "JSON file {\"<program>\": \"cf\"|\"of\"|\"cf,of\"|\"none\"} naming every planned program: "
                    "per-program probes, as DynFault's CF/OF split (docs/campaign.md)")
       ->excludes(probes);
-  plan->add_option("--scale", o->scale, "full, reduced or smoke")->capture_default_str();
+  plan->add_option("--scale", o->scale, "full, reduced, tiny (smoke's samples, full epochs) or smoke")->capture_default_str();
   plan->add_option("--max-mutants", o->max_mutants,
                    "at most M mutants per program, spread over fault categories (-1: all)")
       ->capture_default_str();

@@ -113,7 +113,7 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--zoo", o->zoo, "Program zoo folder (default: $DYNFAULT_PROGRAMS or the built-in programs/)");
   sub.add_option("--probes", o->probes, "Probes: " + probe_choices() + " (default cf,of)");
   sub.add_option("--seed", o->seed, "Run seed (unsigned 64-bit); data, init, shuffle, dropout and probes derive from it");
-  sub.add_option("--scale", o->scale, "full, reduced or smoke (default reduced)");
+  sub.add_option("--scale", o->scale, "full, reduced, tiny (smoke's samples, full epochs) or smoke (default reduced)");
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");
   sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
   sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");

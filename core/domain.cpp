@@ -44,6 +44,7 @@ std::string to_string(Scale s) {
     case Scale::Full: return "full";
     case Scale::Reduced: return "reduced";
     case Scale::Smoke: return "smoke";
+    case Scale::Tiny: return "tiny";
   }
   return "?";
 }
@@ -80,7 +81,8 @@ Scale parse_scale(std::string_view text, const std::string& where) {
   if (t == "full") return Scale::Full;
   if (t == "reduced") return Scale::Reduced;
   if (t == "smoke") return Scale::Smoke;
-  throw Error(where, "unknown scale '" + std::string(text) + "' (expected full, reduced or smoke)");
+  if (t == "tiny") return Scale::Tiny;
+  throw Error(where, "unknown scale '" + std::string(text) + "' (expected full, reduced, tiny or smoke)");
 }
 
 ProbeSet parse_probes(std::string_view text, const std::string& where) {
@@ -104,6 +106,7 @@ ScaleCaps caps_for(Scale s) {
     case Scale::Full: return {};
     case Scale::Reduced: return {512, 128, 64, -1};
     case Scale::Smoke: return {64, 32, 16, 3};
+    case Scale::Tiny: return {64, 32, 16, -1};
   }
   return {};
 }

@@ -25,7 +25,9 @@ inline constexpr std::array<FaultCategory, 7> kAllCategories = {
 //   full    - as the original program
 //   reduced - samples and sequence lengths capped for small machines
 //   smoke   - tiny, for tests: also caps epochs
-enum class Scale { Full, Reduced, Smoke };
+// Tiny: smoke's sample caps with the program's full epochs, for regenerating a
+// corpus on a workstation (docs/run.md). Appended last: the value is serialised.
+enum class Scale { Full, Reduced, Smoke, Tiny };
 
 // Which per-epoch probes a run records: names from the probe catalogue
 // (core/probe_catalogue.h; today cf = curvature, of = optimizer/system).

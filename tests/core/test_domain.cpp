@@ -52,6 +52,12 @@ TEST(Domain, ScaleCapsShrink) {
   EXPECT_GT(smoke.max_epochs, 0);
   EXPECT_EQ(parse_scale("reduced"), Scale::Reduced);
   EXPECT_THROW(parse_scale("huge", "cli"), Error);
+  // tiny: smoke's samples, the program's own epochs.
+  const auto tiny = caps_for(Scale::Tiny);
+  EXPECT_EQ(tiny.max_train, smoke.max_train);
+  EXPECT_EQ(tiny.max_epochs, -1);
+  EXPECT_EQ(parse_scale("tiny"), Scale::Tiny);
+  EXPECT_EQ(to_string(Scale::Tiny), "tiny");
 }
 
 TEST(Seed, DependsOnIdentityOnly) {
