@@ -8,7 +8,8 @@
 #      with triage whether it was stopped; print task-seconds (sum of the traces' wall_seconds),
 #      campaign wall time, unstable runs caught, stable runs stopped, unstable runs missed, beside
 #      the rule's own LOPO validation and the paper's (precision 1.00, recall 0.056).
-# Usage: bench/triage_bench.sh [fit-corpus.h5] [work-dir]   (env: BUILD, SEED, RANKS)
+# Usage: bench/triage_bench.sh [fit-corpus.h5] [work-dir]   (env: BUILD, SEED, RANKS, SCALE, DYNFAULT_PROGRAMS_LIST)
+# A fit corpus that does not exist is made first: the same plan with seed 1 at SCALE (default smoke).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
@@ -19,16 +20,20 @@ seed=${SEED:-2}
 ranks=${RANKS:-$(( $(nproc) + 1 ))}
 programs=${DYNFAULT_PROGRAMS_LIST:-31556268,34311586,48934338,64151679,77416892,73148058,76132850,70178206}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-[ -f "$fit_corpus" ] || { echo "triage_bench: no fit corpus $fit_corpus (run scripts/main.sh first)" >&2; exit 1; }
+scale=${SCALE:-smoke}
 mkdir -p "$work"
+plan() {  # plan DIR SEED
+  [ -f "$1/plan.json" ] || "$dynfault" campaign plan --programs "$programs" --repeats 3 --probes cf,of --scale "$scale" \
+    --max-mutants 8 --seed "$2" --out "$1" --force >/dev/null
+}
+if [ ! -f "$fit_corpus" ]; then
+  plan "$work/fit" 1
+  mpirun --oversubscribe -np "$ranks" "$dynfault" campaign run "$work/fit" --quiet
+  "$dynfault" collect "$work/fit" --out "$fit_corpus" >/dev/null
+fi
 
 "$dynfault" triage fit "$fit_corpus" --out "$work/rule.json" --quiet
-for variant in plain triaged; do
-  if [ ! -f "$work/$variant/plan.json" ]; then
-    "$dynfault" campaign plan --programs "$programs" --repeats 3 --probes cf,of --scale smoke \
-      --max-mutants 8 --seed "$seed" --out "$work/$variant" --force >/dev/null
-  fi
-done
+for variant in plain triaged; do plan "$work/$variant" "$seed"; done
 cmp -s "$work/plain/plan.json" "$work/triaged/plan.json" || { echo "triage_bench: the two plans differ" >&2; exit 2; }
 extra=()
 for variant in plain triaged; do

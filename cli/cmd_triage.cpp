@@ -53,9 +53,7 @@ double parse_threshold(const std::string& text) {
 }
 
 void fit(const FitOptions& o) {
-  if (o.epoch == "at_init")
-    throw Error("--epoch", "at_init rules cannot be fitted yet: evaluate reads the probe rows, not the at_init values");
-  if (o.epoch != "after_epoch_0") throw Error("--epoch", "'" + o.epoch + "' is neither after_epoch_0 nor at_init");
+  if (o.epoch != "after_epoch_0" && o.epoch != "at_init") throw Error("--epoch", "'" + o.epoch + "' is neither after_epoch_0 nor at_init");
   if (o.out.empty()) throw Error("dynfault triage fit", "--out FILE is required");
   check_output_file(o.out);
   evaluate::Rq2Options ro;
@@ -66,6 +64,7 @@ void fit(const FitOptions& o) {
   ro.seed = static_cast<uint32_t>(parse_seed("--seed", o.seed, 4294967295ULL));
   ro.windows = {1};  // the triage part reads epoch 0 only; the windows are checked against the runs
   ro.parts = {"triage"};
+  ro.geometry_at_init = o.epoch == "at_init";
   evaluate::Engine engine(!o.quiet);
   const CorpusReader corpus(o.corpus);
   const evaluate::Rq2Output result = evaluate::run_rq2(corpus, ro, engine);
@@ -161,7 +160,7 @@ static Register triage_command("triage", "Fit the epoch-0 curvature triage rule 
       ->capture_default_str();
   fit_cmd->add_option("--probe-batch", f->probe_batch, "the --probe-batch the corpus was probed with")
       ->capture_default_str();
-  fit_cmd->add_option("--epoch", f->epoch, "when the rule looks: after_epoch_0")->capture_default_str();
+  fit_cmd->add_option("--epoch", f->epoch, "when the rule looks: after_epoch_0 (the probe row of the first epoch, as the paper) or at_init (before any update)")->capture_default_str();
   fit_cmd->add_flag("--quiet", f->quiet, "no progress lines");
   fit_cmd->callback([f] { fit(*f); });
 

@@ -69,6 +69,7 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source, bool include_
     table.series.push_back(std::move(m));
     table.has_channel.push_back(std::move(has));
     table.layer_series.push_back(std::move(t.layer_series));
+    table.at_init.push_back(std::move(t.at_init));
   }
   return table;
 }

@@ -11,6 +11,7 @@
 // Runs shorter than k use the epochs they have. Any NaN in the window makes the
 // feature NaN (imputed from the training split); infinities survive to the
 // +-1e12 clip, which is applied here.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct RunTable {
   std::vector<Eigen::MatrixXd> series;   // per run: epochs x channels (NaN where the run lacks one)
   std::vector<std::vector<bool>> has_channel;  // per run, per channel: its trace logs the channel
   std::vector<std::vector<LayerSeries>> layer_series;  // per run, as logged (e.g. the CF probe's hvp_norm)
+  std::vector<std::map<std::string, double>> at_init;  // per run: probe values before the first update
   std::vector<std::string> all_channels; // union of channel names over evaluated runs, sorted
   size_t skipped_unlabelled = 0;         // originals / survivors / undecided
   size_t skipped_empty = 0;              // labelled runs with zero epochs (crashed)

@@ -115,7 +115,7 @@ struct Geometry {
 };
 
 Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows, const Labeling& instability,
-                         size_t& excluded) {
+                         size_t& excluded, bool at_init) {
   const CurvatureChannels& cc = curvature_channels();
   auto col = [&](const std::string& c) -> Eigen::Index {
     const auto it = std::find(table.channels.begin(), table.channels.end(), c);
@@ -131,23 +131,40 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
   std::vector<std::vector<double>> profile_values;
   for (int r : cf_rows) {
     const Eigen::MatrixXd& s = table.series[r];
-    const double m = s(0, c_mean);
+    // Epoch 0's probe row, or the same channel's value before any update.
+    auto value = [&](Eigen::Index c, const std::string& name) {
+      if (c < 0) return kNaN;
+      if (!at_init) return s(0, c);
+      const auto it = table.at_init[r].find(name);
+      return it == table.at_init[r].end() ? kNaN : it->second;
+    };
+    const double m = value(c_mean, cc.mean_hvp);
     if (std::isnan(m)) {  // inf is kept (clamped like a feature); NaN cannot be ranked
       ++excluded;
       continue;
     }
     g.rows.push_back(r);
     g.mean_hvp.push_back(m);
-    g.hvp_std.push_back(c_std >= 0 ? s(0, c_std) : kNaN);
-    g.grad_std.push_back(c_grad >= 0 ? s(0, c_grad) : kNaN);
+    g.hvp_std.push_back(value(c_std, cc.hvp_std));
+    g.grad_std.push_back(value(c_grad, cc.grad_std));
     std::vector<double> layers;
     for (const auto& ls : table.layer_series[r])
-      if (ls.name == cc.layer_hvp && !ls.layers.empty() && ls.values.size() >= ls.layers.size())
-        layers.assign(ls.values.begin(), ls.values.begin() + static_cast<std::ptrdiff_t>(ls.layers.size()));
+      if (ls.name == cc.layer_hvp && !ls.layers.empty() && ls.values.size() >= ls.layers.size()) {
+        if (!at_init) {
+          layers.assign(ls.values.begin(), ls.values.begin() + static_cast<std::ptrdiff_t>(ls.layers.size()));
+        } else {  // the CF probe's at_init keys "<series>/<layer>"
+          for (const auto& layer : ls.layers) {
+            const auto it = table.at_init[r].find(ls.name + "/" + layer);
+            layers.push_back(it == table.at_init[r].end() ? kNaN : it->second);
+          }
+        }
+      }
     g.layer_hvp.push_back(std::move(layers));
     std::vector<double> pv;
-    if (profile)
-      for (Eigen::Index c : c_profile) pv.push_back(s(0, c));
+    if (profile) {
+      const std::string* names[] = {&cc.layer_median, &cc.layer_max, &cc.layer_min, &cc.layer_log_slope};
+      for (size_t k = 0; k < c_profile.size(); ++k) pv.push_back(value(c_profile[k], *names[k]));
+    }
     profile_values.push_back(std::move(pv));
     g.unstable.push_back(instability.y[r]);
     g.programs.push_back(table.runs[r].program);
@@ -417,7 +434,7 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
 
   // ---- Curvature geometry at epoch 0 ---------------------------------------
   Geometry geo;
-  if (has_mean_hvp) geo = epoch0_geometry(table, cf_rows, instability, res.cf_excluded);
+  if (has_mean_hvp) geo = epoch0_geometry(table, cf_rows, instability, res.cf_excluded, o.geometry_at_init);
   const bool geometry = !geo.rows.empty();
   res.geometry_features = geo.names;
   const std::string no_geometry = has_mean_hvp ? "no run with a finite epoch-0 '" + cc.mean_hvp + "'" : no_cf;

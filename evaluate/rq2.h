@@ -41,6 +41,10 @@ struct Rq2Options {
   std::vector<int> clusters = {2, 3, 4, 5, 6, 7, 8, 9, 10};
   int triage_k = 7;
   int restarts = 10;
+  // The curvature geometry (Figs 6-8, Table VII, Algorithm 1) at the end of
+  // epoch 0 (the paper's "epoch 0", the probe row), or at initialisation (the
+  // traces' at_init values, before any update): `triage fit --epoch at_init`.
+  bool geometry_at_init = false;
   std::vector<std::string> parts;  // empty: every part that the corpus supports
   double level_percent = 95;
   bool include_terminated = false;  // evaluate runs a triage rule stopped (load_runs)

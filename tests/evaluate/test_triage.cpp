@@ -253,3 +253,34 @@ TEST(Triage, CliFitsAppliesAndRefusesABadRuleInOneLine) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(line.find("does not exist"), std::string::npos) << line;
 }
+
+// `triage fit --epoch at_init` reads the traces' at_init values: on a corpus
+// whose at_init holds exactly epoch 0's curvature, it fits the same rule as
+// the epoch-0 fit; on a corpus without at_init values there is nothing to fit.
+TEST(Triage, AtInitGeometryReadsTheValuesBeforeAnyUpdate) {
+  const dynfault_test::TempDir dir;
+  const std::string plain = dir / "separable.h5", with_init = dir / "at-init.h5";
+  synthetic::write_instability_corpus(plain, {});
+  {
+    const CorpusReader in(plain);
+    CorpusWriter out(with_init);
+    for (const auto& row : in.index()) {
+      Trace t = in.read(row.run_id);
+      for (size_t c = 0; c < t.channel_names.size(); ++c)
+        if (t.channel_names[c].rfind("cf_", 0) == 0) t.at_init[t.channel_names[c]] = t.value(0, c);
+      out.add(t, {static_cast<int>(row.killed), row.label});
+    }
+    out.finish();
+  }
+  Engine engine(false);
+  Rq2Options at_init = triage_only();
+  at_init.geometry_at_init = true;
+  const Rq2Results epoch0 = run_rq2(CorpusReader(plain), triage_only(), engine).results;
+  const Rq2Results init = run_rq2(CorpusReader(with_init), at_init, engine).results;
+  ASSERT_FALSE(init.triage_fit.centroids.empty());
+  EXPECT_EQ(init.triage_fit.centroids, epoch0.triage_fit.centroids);
+  EXPECT_EQ(init.triage_fit.terminate_cluster, epoch0.triage_fit.terminate_cluster);
+  EXPECT_EQ(init.triage_in_sample.tp, epoch0.triage_in_sample.tp);
+  // Without at_init values: every run's at_init mean HVP is missing, so there is no geometry.
+  EXPECT_THROW(run_rq2(CorpusReader(plain), at_init, engine), Error);
+}
