@@ -54,13 +54,14 @@ class MismatchAucByK : public Figure {
         bool seen = false;  // once per feature set, not once per k
         for (const json& v : placed) seen |= v["features"] == features_label(feat);
         if (seen) continue;
-        paper_source = "paper, Table IX (k = " + std::to_string(*p->k) + ")";
+        paper_source = "paper (Table IX, k = " + std::to_string(*p->k) + ")";
         placed.push_back({{"features", features_label(feat)}, {"k", *p->k}, {"value", *p->value}, {"source", paper_source}});
         windows.push_back(*p->k);
       }
     }
     const json x = window_x(windows);
-    const json colour = {{"field", "features"}, {"type", "nominal"}, {"title", "features"}};
+    // Baseline first, so each feature set keeps its colour whichever probes the corpus has.
+    const json colour = {{"field", "features"}, {"type", "nominal"}, {"title", "features"}, {"sort", {"baseline", "+CF", "+OF"}}};
     const json y = {{"field", "value"}, {"type", "quantitative"}, {"title", "ROC-AUC"}};
     json rows = json::array();
     for (const std::string& pop : populations) {
@@ -78,14 +79,13 @@ class MismatchAucByK : public Figure {
                             {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"stroke", "black"}, {"strokeWidth", 0.5}}},
                             {"encoding", {{"x", x}, {"y", y}, {"color", colour},
                                           {"shape", {{"field", "source"}, {"type", "nominal"}, {"title", ""},
-                                                     {"scale", {{"range", {"diamond"}}}}}}}}});
+                                                     {"scale", {{"range", {"diamond"}}}}, {"legend", {{"labelLimit", 260}}}}}}}});
         row.push_back({{"title", population_label(pop) + ", " + (s == "heldout" ? "held-out" : s)},
                        {"width", 240}, {"height", 160}, {"layer", layers}});
       }
       rows.push_back({{"hconcat", row}});
     }
-    json s = vega_lite("Fig. 10: T/V mismatch ROC-AUC by window k" +
-                       std::string(paper_source.empty() ? "" : " (diamonds: " + paper_source + ")"));
+    json s = vega_lite("Fig. 10: T/V mismatch ROC-AUC by window k (Table IX's populations)");
     s["vconcat"] = rows;
     return s;
   }

@@ -48,7 +48,8 @@ class Coefficients : public Figure {
       }
       if (n) strips.push_back({{"feature", feature}, {"min", lo}, {"max", hi}, {"mean", sum / n}, {"sign", flip ? kFlip : kSame}});
     }
-    const json y = {{"field", "feature"}, {"type", "nominal"}, {"sort", order}, {"title", "+OF feature (standardised)"}};
+    const json y = {{"field", "feature"}, {"type", "nominal"}, {"sort", order}, {"title", "+OF feature (standardised)"},
+                    {"axis", {{"labelLimit", 260}}}};
     const json x_title = "coefficient";
     json layers = json::array();
     layers.push_back({{"data", {{"values", strips}}},
@@ -56,7 +57,7 @@ class Coefficients : public Figure {
                       {"encoding", {{"y", y},
                                     {"x", {{"field", "min"}, {"type", "quantitative"}, {"title", x_title}}},
                                     {"x2", {{"field", "max"}}},
-                                    {"color", {{"field", "sign"}, {"type", "nominal"}, {"title", "spread over folds"},
+                                    {"color", {{"field", "sign"}, {"type", "nominal"}, {"title", "spread over folds"}, {"legend", {{"labelLimit", 260}}},
                                                {"scale", {{"domain", {kFlip, kSame}}, {"range", {"#d62728", "#bdbdbd"}}}}}}}}});
     layers.push_back({{"data", {{"values", strips}}},
                       {"mark", {{"type", "tick"}, {"color", "black"}, {"thickness", 2}}},
