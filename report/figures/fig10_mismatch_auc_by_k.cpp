@@ -60,7 +60,7 @@ class MismatchAucByK : public Figure {
       }
     }
     const json x = window_x(windows);
-    // Baseline first, so each feature set keeps its colour whichever probes the corpus has.
+    // Baseline first, then +CF, +OF: the colour order of the legend and of Table IX.
     const json colour = {{"field", "features"}, {"type", "nominal"}, {"title", "features"}, {"sort", {"baseline", "+CF", "+OF"}}};
     const json y = {{"field", "value"}, {"type", "quantitative"}, {"title", "ROC-AUC"}};
     json rows = json::array();
