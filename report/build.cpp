@@ -19,13 +19,11 @@ struct Absent {
   const char* artefact;
   const char* title;
 };
-// RQ3's artefacts (docs/rq3.md): drawn as tables from `evaluate rq3`'s results.
+// RQ3's tables (docs/rq3.md) from `evaluate rq3`'s results; Figs. 10-12 are
+// report/figures/ (each its own "not computed" entry when rq3 is absent).
 constexpr Absent kRq3Artefacts[] = {
     {"Table VIII", "T/V mismatch detection, overlap-controlled (baseline vs +CF / +OF)"},
     {"Table IX", "T/V mismatch detection on the full CF and OF subsets"},
-    {"Fig. 10", "mismatch ROC-AUC by window k"},
-    {"Fig. 11", "spread of the OF coefficients across within-program folds"},
-    {"Fig. 12", "ablation of the OF channel groups"},
 };
 // Figures of the paper that no analysis writes results for yet (the peer
 // re-evaluation, issue #12: its results layout is not documented yet).
@@ -76,12 +74,12 @@ class Builder {
     rq2_tables(rq2);
     Section rq3{"rq3", "RQ3 and the peer re-evaluation", {}};
     rq3_tables(rq3);
-    for (const Absent& a : kNotYetProduced)
+    for (Section* s : {&corpus, &rq1, &rq2, &rq3}) add_figures(*s, out);
+    for (const Absent& a : kNotYetProduced)  // after RQ3's figures: the peers' come last
       rq3.blocks.push_back(not_computed(a.artefact, a.title,
                                         "no analysis writes these results yet (the peer re-evaluation, issue "
                                         "#12; its results layout is not in docs/evaluate.md)",
                                         ""));
-    for (Section* s : {&corpus, &rq1, &rq2}) add_figures(*s, out);
     Section paper{"paper", "The paper's published values", {}};
     paper_list(paper);
     Section config{"configuration", "Run configuration", {}};
@@ -514,7 +512,8 @@ class Builder {
 
   // --- helpers ---------------------------------------------------------------
   // RQ3 (docs/rq3.md): Tables VIII and IX beside the paper's values, and the data of
-  // Figs 10-12 as tables. Paper ids: table8|table9.<cf|of>.<within|heldout>.<baseline|plus>.
+  // Figs 10-12 as tables (their charts: report/figures/fig1[012]_*.cpp).
+  // Paper ids: table8|table9.<cf|of>.<within|heldout>.<baseline|plus>.
   void rq3_tables(Section& s) {
     const AnalysisResults* a = in_.results.find("rq3");
     if (!a) {
@@ -602,14 +601,10 @@ class Builder {
       Table f{"fig12-table", "Fig. 12: OF channel-group ablation under held-out (k = " + opt(table_k) + ")", "",
               {"row", "removed channels", "held-out ROC-AUC", "gap"}, {}};
       for (size_t r = 0; r < t->size(); ++r) {
-        const std::string row = t->text(r, "row");
-        const std::string group = row.rfind("without_", 0) == 0 ? row.substr(8) : "";
-        const std::string heldout_id = row == "baseline_only" ? "fig12.baseline_only.heldout"
-                                       : group.empty()        ? ""
-                                                              : "fig12.remove_" + group + ".heldout";
+        const std::string row = t->text(r, "row");  // ids shared with the chart (report/figures/fig12_ablation.cpp)
         f.rows.push_back({text_cell(row), text_cell(t->text(r, "removed_channels")),
-                          split_cell(*t, r, "roc_auc_heldout", heldout_id, table_k),
-                          split_cell(*t, r, "gap", group.empty() ? "" : "fig12.remove_" + group + ".gap", table_k)});
+                          split_cell(*t, r, "roc_auc_heldout", fig12_paper_id(row, "heldout"), table_k),
+                          split_cell(*t, r, "gap", fig12_paper_id(row, "gap"), table_k)});
       }
       s.blocks.push_back(table(f));
     }

@@ -68,4 +68,10 @@ nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& 
 
 nlohmann::json value_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
+std::string fig12_paper_id(const std::string& row, const std::string& quantity) {
+  if (row == "full" || row == "baseline_only") return "fig12." + row + "." + quantity;
+  if (row.rfind("without_", 0) == 0) return "fig12.remove_" + row.substr(8) + "." + quantity;
+  return "";
+}
+
 }  // namespace dynfault::report

@@ -67,4 +67,9 @@ nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& 
 // A number for Vega-Lite data: null when undefined.
 nlohmann::json value_or_null(double v);
 
+// The docs/paper-values.json id of a Fig. 12 ablation row's quantity ("heldout" or "gap"):
+// fig12.<full|remove_GROUP|baseline_only>.<quantity>, from fig12_ablation.csv's `row`
+// (full, without_GROUP, baseline_only). One spelling for the report's table and chart.
+std::string fig12_paper_id(const std::string& row, const std::string& quantity);
+
 }  // namespace dynfault::report

@@ -2,8 +2,10 @@
 # The report as a person would look at it: `dynfault report` on a synthetic
 # corpus's `evaluate all` results, then headless Chromium loads index.html from
 # file:// (no network) and the dumped DOM must hold every chart drawn as SVG,
-# every table, and no console message or page error. Writes a PNG screenshot
-# (report.png in the scratch directory) for a person to look at. Also: without
+# every table, and no console message or page error; the same for a second
+# report, of `evaluate rq3` results (Figs. 10-12) on a synthetic mismatch
+# corpus. Writes PNG screenshots (report.png, report-rq3.png in the scratch
+# directory) for a person to look at. Also: without
 # Node the HTML is still written (one-line warning, no SVGs); results of
 # another corpus are a one-line error, exit 1, the old report intact.
 # Usage: report_browser.sh DYNFAULT SCRATCH. Exit 77 (skipped) without
@@ -30,37 +32,61 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "report generated in $(echo "$end - $start" | bc) s, $(du -sb report | cut -f1) bytes"
 
-expected=$(sed -n 's/.*<meta name="dynfault-figures" content="\([0-9]*\)">.*/\1/p' report/index.html)
-[ "$expected" -ge 11 ] || { echo "expected at least 11 figures, the page declares '$expected'"; exit 1; }
-[ "$(ls report/figures/*.svg | wc -l)" -eq "$expected" ] || { echo "figures/*.svg: not one per figure"; exit 1; }
+# check_report DIR MIN_FIGURES TABLE...: DIR/index.html declares at least MIN_FIGURES
+# figures, DIR/figures/ holds one SVG each, and Chromium draws every one of them as
+# <svg> with every TABLE present, no console message and no page error.
+check_report() {
+  local report=$1 min=$2
+  shift 2
+  expected=$(sed -n 's/.*<meta name="dynfault-figures" content="\([0-9]*\)">.*/\1/p' "$report/index.html")
+  [ "$expected" -ge "$min" ] || { echo "$report: expected at least $min figures, the page declares '$expected'"; exit 1; }
+  [ "$(ls "$report"/figures/*.svg | wc -l)" -eq "$expected" ] || { echo "$report/figures/*.svg: not one per figure"; exit 1; }
+  # A fresh profile each time, so nothing cached from another run is loaded.
+  rm -rf "$work/profile"
+  "${browse[@]}" --dump-dom "file://$work/$report/index.html" >dom.html 2>console.log
+  if grep -q "CONSOLE" console.log; then
+    echo "$report: console messages in the browser:"
+    grep "CONSOLE" console.log
+    exit 1
+  fi
+  grep -q '<pre id="report-errors" hidden=""></pre>' dom.html || { echo "$report: page errors:"; grep -A3 'report-errors' dom.html; exit 1; }
+  grep -q "data-rendered=\"$expected\"" dom.html || { echo "$report: body data-rendered is not $expected"; grep -o 'data-rendered="[0-9]*"' dom.html; exit 1; }
+  svgs=$(sed -n "/^<body/,\$p" dom.html | grep -o "<svg" | wc -l)  # the inlined scripts in <head> hold "<svg" strings
+  [ "$svgs" -eq "$expected" ] || { echo "$report: $svgs <svg> elements after rendering, expected $expected"; exit 1; }
+  for name in $(sed -n 's/.*<div class="chart" id="chart-\([a-z0-9_]*\)">.*/\1/p' "$report/index.html"); do
+    grep -q "id=\"chart-$name\"[^>]*><svg" dom.html || { echo "$report: figure $name not drawn"; exit 1; }
+  done
+  for table in "$@"; do
+    grep -q "<table id=\"$table\">" dom.html || { echo "$report: table $table missing"; exit 1; }
+  done
+}
 
-# A fresh profile each time, so nothing cached from another run is loaded.
 browse=(timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile"
         --enable-logging=stderr --v=0 --virtual-time-budget=30000)
-"${browse[@]}" --dump-dom "file://$work/report/index.html" >dom.html 2>console.log
-if grep -q "CONSOLE" console.log; then
-  echo "console messages in the browser:"
-  grep "CONSOLE" console.log
-  exit 1
-fi
-grep -q '<pre id="report-errors" hidden=""></pre>' dom.html || { echo "page errors:"; grep -A3 'report-errors' dom.html; exit 1; }
-grep -q "data-rendered=\"$expected\"" dom.html || { echo "body data-rendered is not $expected"; grep -o 'data-rendered="[0-9]*"' dom.html; exit 1; }
-svgs=$(sed -n "/^<body/,\$p" dom.html | grep -o "<svg" | wc -l)  # the inlined scripts in <head> hold "<svg" strings
-[ "$svgs" -eq "$expected" ] || { echo "$svgs <svg> elements after rendering, expected $expected"; exit 1; }
-for name in $(sed -n 's/.*<div class="chart" id="chart-\([a-z0-9_]*\)">.*/\1/p' report/index.html); do
-  grep -q "id=\"chart-$name\"[^>]*><svg" dom.html || { echo "figure $name not drawn"; exit 1; }
-done
-for table in table2 table2-categories tasks table4 fig2-table table5 table5-identity fig3a-table fig3b-table separation \
-             rq2-parts fig5a-table table6 fig6-table fig7-table table7-silhouette table7 triage fig9-table paper-values configuration; do
-  grep -q "<table id=\"$table\">" dom.html || { echo "table $table missing"; exit 1; }
-done
+check_report report 11 table2 table2-categories tasks table4 fig2-table table5 table5-identity fig3a-table fig3b-table \
+  separation rq2-parts fig5a-table table6 fig6-table fig7-table table7-silhouette table7 triage fig9-table paper-values \
+  configuration
 grep -q "not computed" dom.html || { echo "no 'not computed' entry (RQ3 figures should be listed)"; exit 1; }
 echo "chromium: $svgs SVG charts drawn, every table present, no console message"
+
+# RQ3's charts (Figs. 10-12): the instability corpus has no CF/OF channels for rq3, so a
+# probe-split corpus with a planted mismatch and its rq3 results make a second report.
+"$make_corpus" --mismatch mismatch.h5 split >/dev/null
+"$dynfault" evaluate rq3 mismatch.h5 --out rq3 --k 1,3,5 --bootstrap 20 --quiet >/dev/null
+"$dynfault" report mismatch.h5 --results rq3 --out report-rq3
+check_report report-rq3 4 table8 table9 fig10-table fig11-table fig12-table paper-values
+for name in fig10_mismatch_auc_by_k fig11_coefficients fig12_ablation; do
+  [ -s "report-rq3/figures/$name.svg" ] || { echo "report-rq3: figures/$name.svg missing"; exit 1; }
+done
+echo "chromium (rq3): $svgs SVG charts drawn (Figs. 10-12 among them), every table present, no console message"
 
 "${browse[@]}" --window-size=1280,9000 --hide-scrollbars --screenshot="$work/report.png" "file://$work/report/index.html" \
   >/dev/null 2>&1
 [ -s "$work/report.png" ] || { echo "no screenshot written"; exit 1; }
-echo "screenshot: $work/report.png"
+"${browse[@]}" --window-size=1280,4000 --hide-scrollbars --screenshot="$work/report-rq3.png" \
+  "file://$work/report-rq3/index.html" >/dev/null 2>&1
+[ -s "$work/report-rq3.png" ] || { echo "no rq3 screenshot written"; exit 1; }
+echo "screenshots: $work/report.png, $work/report-rq3.png"
 
 # Without Node: the HTML is still written, with a one-line warning, and no SVGs.
 DYNFAULT_NODE=/nonexistent/node "$dynfault" report corpus.h5 --results results --out report-nonode 2>warn.txt

@@ -48,6 +48,13 @@ class ReportTest : public ::testing::Test {
     run(std::string(DYNFAULT_BINARY) + " evaluate all " + corpus_ + " --out " + results_ +
         " --labels category --k 1,3,5 --table-k 5 --folds 3 --bootstrap 30 --permutations 3 --clusters 2,3 --triage-k 3"
         " --restarts 2 --quiet" + quiet);
+    // RQ3 needs probe channels and accuracies the instability corpus has not: a probe-split
+    // corpus with a planted mismatch (the paper's program-overlap control), and its rq3 results.
+    mismatch_corpus_ = *dir_ / "mismatch.h5";
+    rq3_results_ = *dir_ / "rq3";
+    run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --mismatch " + mismatch_corpus_ + " split" + quiet);
+    run(std::string(DYNFAULT_BINARY) + " evaluate rq3 " + mismatch_corpus_ + " --out " + rq3_results_ +
+        " --k 1,3,5 --bootstrap 20 --quiet" + quiet);
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -58,15 +65,15 @@ class ReportTest : public ::testing::Test {
     const collect::CorpusSummary s = collect::summarize_corpus(corpus);
     return Results::load(dirs, CorpusIdentity{corpus, sha256_file_hex(corpus), s.trace_files});
   }
-  static Built build(const std::vector<std::string>& dirs) {
+  static Built build(const std::vector<std::string>& dirs, const std::string& corpus = corpus_) {
     static collect::CorpusSummary summary;
     static Results results;
-    summary = collect::summarize_corpus(corpus_);
-    results = load(dirs, corpus_);
+    summary = collect::summarize_corpus(corpus);
+    results = load(dirs, corpus);
     static ReportOptions options;
-    options.corpus = corpus_;
+    options.corpus = corpus;
     options.command_line = "dynfault report (test)";
-    return build_report(FigureInputs{corpus_, summary, results}, "test-sha", options);
+    return build_report(FigureInputs{corpus, summary, results}, "test-sha", options);
   }
   static const json& spec_of(const Built& b, const std::string& name) {
     for (const auto& [n, s] : b.specs)
@@ -93,10 +100,11 @@ class ReportTest : public ::testing::Test {
   }
 
   static dynfault_test::TempDir* dir_;
-  static std::string corpus_, other_corpus_, results_;
+  static std::string corpus_, other_corpus_, results_, mismatch_corpus_, rq3_results_;
 };
 dynfault_test::TempDir* ReportTest::dir_ = nullptr;
-std::string ReportTest::corpus_, ReportTest::other_corpus_, ReportTest::results_;
+std::string ReportTest::corpus_, ReportTest::other_corpus_, ReportTest::results_, ReportTest::mismatch_corpus_,
+    ReportTest::rq3_results_;
 
 std::map<std::string, std::string> read_tree(const fs::path& root) {
   std::map<std::string, std::string> files;
@@ -222,26 +230,24 @@ TEST_F(ReportTest, AnAnalysisEvaluateAllSkippedIsNotComputedWithItsNote) {
               b.document.figures.end());
 }
 
-TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTables) {
-  // A probe-split corpus with a planted mismatch: the paper's program-overlap control.
-  dynfault_test::TempDir tmp("rq3");
-  const std::string corpus = tmp / "mismatch.h5", results = tmp / "rq3";
-  run(std::string(DYNFAULT_SYNTHETIC_CORPUS) + " --mismatch " + corpus + " split >/dev/null");
-  run(std::string(DYNFAULT_BINARY) + " evaluate rq3 " + corpus + " --out " + results +
-      " --k 1,3,5 --bootstrap 20 --quiet >/dev/null 2>&1");
-  const collect::CorpusSummary summary = collect::summarize_corpus(corpus);
-  const Results r = load({results}, corpus);
-  ReportOptions o;
-  const Built b = build_report(FigureInputs{corpus, summary, r}, "sha", o);
+TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTablesAndCharts) {
+  // The suite's probe-split corpus with a planted mismatch: the paper's program-overlap control.
+  const Built b = build({rq3_results_}, mismatch_corpus_);
   std::set<std::string> absent;
   for (const Block* bl : not_computed(b)) absent.insert(bl->artefact);
   for (const char* a : {"Table VIII", "Table IX", "Fig. 10", "Fig. 11", "Fig. 12"}) EXPECT_FALSE(absent.count(a)) << a;
   EXPECT_TRUE(absent.count("Fig. 13"));  // the peers' are still to come
   std::map<std::string, const Table*> tables;
+  std::vector<std::string> rq3_blocks;  // the RQ3 section's tables and figures, in order
   for (const Section& s : b.document.sections)
-    for (const Block& bl : s.blocks)
+    for (const Block& bl : s.blocks) {
       if (bl.kind == Block::Kind::Table) tables[bl.table.id] = &bl.table;
+      if (s.id == "rq3" && bl.kind != Block::Kind::Text) rq3_blocks.push_back(bl.kind == Block::Kind::Figure ? bl.figure : bl.artefact);
+    }
   for (const char* id : {"table8", "table9", "fig10-table", "fig11-table", "fig12-table"}) ASSERT_TRUE(tables.count(id)) << id;
+  // The charts follow RQ3's tables and precede the peers' entries.
+  EXPECT_EQ(std::vector<std::string>(rq3_blocks.end() - 5, rq3_blocks.end()),
+            (std::vector<std::string>{"fig10_mismatch_auc_by_k", "fig11_coefficients", "fig12_ablation", "Fig. 13", "Peers table"}));
   // Table VIII: cf_overlap and of_overlap, baseline and +probe; the paper's value beside each ROC-AUC.
   const Table& t8 = *tables.at("table8");
   ASSERT_EQ(t8.rows.size(), 4u);
@@ -252,14 +258,102 @@ TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTab
   EXPECT_EQ(t8.rows[0][5].paper, "0.816");  // table8.cf.within.baseline
   EXPECT_EQ(tables.at("table9")->rows[3][6].paper, "0.612");  // table9.of.heldout.plus
   EXPECT_FALSE(tables.at("table9")->rows[2][2].paper.empty());  // table9.of.runs: 1,256 stable runs
-  // Fig. 12: full, four groups removed, baseline only; the paper's values on its three rows.
+  // Fig. 12: full, four groups removed, baseline only; the paper's values on every row it gives.
   const Table& f12 = *tables.at("fig12-table");
   ASSERT_EQ(f12.rows.size(), 6u);
+  EXPECT_EQ(f12.rows[0][0].text, "full");
+  EXPECT_EQ(f12.rows[0][2].paper, "0.627");
+  EXPECT_EQ(f12.rows[0][3].paper, "0.270");
   EXPECT_EQ(f12.rows[1][0].text, "without_activation");
   EXPECT_EQ(f12.rows[1][2].paper, "0.696");
+  EXPECT_EQ(f12.rows[1][3].paper, "0.195");
   EXPECT_EQ(f12.rows[2][0].text, "without_system");
   EXPECT_EQ(f12.rows[2][3].paper, "0.236");
+  EXPECT_EQ(f12.rows[3][2].verdict, "qualitative in the paper");  // without_gradient: "minimal change"
   EXPECT_EQ(f12.rows[5][2].paper, "0.812");
+  EXPECT_EQ(f12.rows[5][3].paper, "0.062");
+
+  // Fig. 10: every within and held-out ROC-AUC of fig10_auc_by_k.csv with its CI, and the
+  // paper's Table IX values (k = 5) beside them.
+  const CsvTable fig10(rq3_results_ + "/fig10_auc_by_k.csv", read_text_file(rq3_results_ + "/fig10_auc_by_k.csv"));
+  std::multiset<std::pair<double, double>> want10, got10;  // (value, ci_low)
+  for (size_t r = 0; r < fig10.size(); ++r)
+    for (const char* split : {"roc_auc_within", "roc_auc_heldout"})
+      want10.insert({fig10.number(r, split), fig10.number(r, std::string(split) + "_ci_low")});
+  size_t paper10 = 0;
+  for (const json& row : spec_of(b, "fig10_mismatch_auc_by_k")["vconcat"])
+    for (const json& panel : row["hconcat"]) {
+      const json& layers = panel["layer"];  // band, line, chance, then the paper's diamonds
+      for (const json& v : layers[1]["data"]["values"]) {
+        ASSERT_TRUE(v["value"].is_number() && v["ci_low"].is_number()) << v.dump();  // every cell evaluated here
+        got10.insert({v["value"].get<double>(), v["ci_low"].get<double>()});
+      }
+      if (layers.size() < 4) continue;
+      for (const json& v : layers[3]["data"]["values"]) {
+        ++paper10;
+        EXPECT_EQ(v["k"], 5);
+        if (panel["title"] == "OF subset (of_all), held-out" && v["features"] == "+OF") {
+          EXPECT_EQ(v["value"], 0.612);
+        }
+      }
+    }
+  EXPECT_EQ(got10, want10);
+  ASSERT_EQ(want10.size(), 2 * fig10.size());
+  EXPECT_EQ(paper10, 6u);  // table9.cf within/held-out baseline, table9.of within/held-out baseline and +OF
+
+  // Fig. 11: one dot per (feature, fold) coefficient, and the spread strips' sign flips as fig11_spread.csv's.
+  const CsvTable coef(rq3_results_ + "/fig11_coefficients.csv", read_text_file(rq3_results_ + "/fig11_coefficients.csv"));
+  const CsvTable spread(rq3_results_ + "/fig11_spread.csv", read_text_file(rq3_results_ + "/fig11_spread.csv"));
+  const json& layers11 = spec_of(b, "fig11_coefficients")["layer"];
+  std::multiset<double> want11, got11;
+  for (size_t r = 0; r < coef.size(); ++r)
+    for (size_t f = 0; coef.has_column("fold" + std::to_string(f)); ++f)
+      if (std::isfinite(coef.number(r, "fold" + std::to_string(f)))) want11.insert(coef.number(r, "fold" + std::to_string(f)));
+  for (const json& v : layers11[2]["data"]["values"]) got11.insert(v["coefficient"].get<double>());
+  EXPECT_EQ(got11, want11);
+  ASSERT_GT(want11.size(), coef.size());  // more than one fold
+  size_t flips = 0, flips_drawn = 0;
+  for (size_t r = 0; r < spread.size(); ++r) flips += spread.text(r, "sign_flip") == "1";
+  for (const json& v : layers11[0]["data"]["values"]) flips_drawn += v["sign"] == "changes sign across folds";
+  EXPECT_EQ(flips_drawn, flips);
+  EXPECT_EQ(layers11[0]["data"]["values"].size(), spread.size());
+
+  // Fig. 12: the held-out ROC-AUC and gap of every ablation row, and the paper's seven numbers.
+  const CsvTable fig12(rq3_results_ + "/fig12_ablation.csv", read_text_file(rq3_results_ + "/fig12_ablation.csv"));
+  std::multiset<double> want12, got12, paper12;
+  for (size_t r = 0; r < fig12.size(); ++r) {
+    want12.insert(fig12.number(r, "roc_auc_heldout"));
+    want12.insert(fig12.number(r, "gap"));
+  }
+  for (const json& v : spec_of(b, "fig12_ablation")["data"]["values"])
+    (v["source"] == "this corpus" ? got12 : paper12).insert(v["value"].get<double>());
+  EXPECT_EQ(got12, want12);
+  EXPECT_EQ(paper12, (std::multiset<double>{0.627, 0.27, 0.696, 0.195, 0.236, 0.812, 0.062}));
+}
+
+TEST_F(ReportTest, Rq3FiguresAreNotComputedWithoutTheirResults) {
+  // The suite's `evaluate all` results hold no rq3: each figure says so, with the command.
+  const Built b = build({results_});
+  std::map<std::string, const Block*> entries;
+  for (const Block* bl : not_computed(b)) entries[bl->artefact] = bl;
+  for (const char* a : {"Fig. 10", "Fig. 11", "Fig. 12"}) {
+    ASSERT_TRUE(entries.count(a)) << a;
+    EXPECT_EQ(entries.at(a)->command, "dynfault evaluate rq3 " + corpus_ + " --out results/rq3") << a;
+  }
+  for (const std::string& f : b.document.figures)
+    EXPECT_TRUE(f != "fig10_mismatch_auc_by_k" && f != "fig11_coefficients" && f != "fig12_ablation") << f;
+  // rq3 given, its Fig. 11 files removed: Fig. 11 alone is not computed, naming the file.
+  dynfault_test::TempDir tmp("rq3-partial");
+  fs::copy(rq3_results_, tmp / "rq3");
+  fs::remove(tmp / "rq3/fig11_coefficients.csv");
+  const Built partial = build({tmp / "rq3"}, mismatch_corpus_);
+  std::set<std::string> drawn(partial.document.figures.begin(), partial.document.figures.end());
+  EXPECT_TRUE(drawn.count("fig10_mismatch_auc_by_k") && drawn.count("fig12_ablation"));
+  EXPECT_FALSE(drawn.count("fig11_coefficients"));
+  bool named = false;
+  for (const Block* bl : not_computed(partial))
+    named |= bl->artefact == "Fig. 11" && bl->reason == (tmp / "rq3") + "/fig11_coefficients.csv is missing";
+  EXPECT_TRUE(named);
 }
 
 TEST_F(ReportTest, MissingFileIsNotComputedAndCorruptFileIsAnErrorNamingIt) {
@@ -306,13 +400,13 @@ TEST_F(ReportTest, ResultsOfAnotherCorpusAreRefused) {
 
 TEST_F(ReportTest, SpecsCompileWithVegaLiteInNode) {
   if (!have_node() || !have_web()) GTEST_SKIP() << "node or " << DYNFAULT_TEST_WEB_DIR << " absent (scripts/install-web.sh)";
-  const Built b = build({results_});
   dynfault_test::TempDir tmp("specs");
   std::string files;
-  for (const auto& [name, spec] : b.specs) {
-    std::ofstream(tmp / (name + ".vl.json")) << spec.dump();
-    files += " " + (tmp / (name + ".vl.json"));
-  }
+  for (const Built& b : {build({results_}), build({rq3_results_}, mismatch_corpus_)})  // RQ3's charts from the second
+    for (const auto& [name, spec] : b.specs) {
+      std::ofstream(tmp / (name + ".vl.json")) << spec.dump();
+      files += " " + (tmp / (name + ".vl.json"));
+    }
   EXPECT_EQ(std::system(("node " DYNFAULT_SOURCE_DIR "/tests/report/compile_vega_lite.js " DYNFAULT_TEST_WEB_DIR + files +
                          " >" + (tmp / "log") + " 2>&1").c_str()),
             0)
@@ -373,6 +467,25 @@ TEST_F(ReportTest, ReportDirectoryIsDeterministicAndAFailureKeepsTheOldOne) {
     EXPECT_NE(std::string(e.what()).find("scripts/install-web.sh"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(tmp / "c"));
+}
+
+TEST_F(ReportTest, Rq3ChartsAreWrittenAndDrawnAsSvg) {
+  if (!have_web()) GTEST_SKIP() << DYNFAULT_TEST_WEB_DIR << " absent (scripts/install-web.sh)";
+  dynfault_test::TempDir tmp("rq3-out");
+  ReportOptions o = options(tmp / "report");
+  o.corpus = mismatch_corpus_;
+  o.results = {rq3_results_};
+  const ReportSummary s = write_report(o);
+  EXPECT_EQ(s.svg_written, have_node()) << s.svg_warning;
+  const auto files = read_tree(tmp / "report");
+  for (const char* f : {"fig10_mismatch_auc_by_k", "fig11_coefficients", "fig12_ablation"}) {
+    EXPECT_TRUE(std::find(s.figures_drawn.begin(), s.figures_drawn.end(), f) != s.figures_drawn.end()) << f;
+    EXPECT_NE(files.at("index.html").find(std::string("id=\"chart-") + f + "\""), std::string::npos) << f;
+    EXPECT_TRUE(files.count(std::string("figures/") + f + ".vl.json")) << f;
+    if (s.svg_written) {
+      EXPECT_EQ(files.at(std::string("figures/") + f + ".svg").rfind("<svg", 0), 0u) << f;
+    }
+  }
 }
 
 TEST(ReportPage, TextAndDataCannotCloseTheScriptsOrInjectMarkup) {
