@@ -145,7 +145,8 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
     if (!triage_rule->empty()) {
       auto rule = std::make_shared<const triage::Rule>(triage::read_rule(*triage_rule));
       const runner::RunRequest defaults;  // campaign tasks train with the runner's default probe settings
-      const std::string why = triage::mismatch(*rule, {rule->probe}, defaults.hvp_vectors, defaults.probe_batch);
+      const std::string why =
+          triage::mismatch_before_training(*rule, {rule->probe}, defaults.hvp_vectors, defaults.probe_batch);
       if (!why.empty()) throw Error(*triage_rule, why);
       options.triage = std::move(rule);
     }

@@ -72,11 +72,7 @@ runner::RunRequest request_from(const RunOptions& o) {
   if (!o.triage.empty()) {
     auto rule = std::make_shared<const triage::Rule>(triage::read_rule(o.triage));
     const std::vector<std::string> probes(r.probes.names.begin(), r.probes.names.end());
-    std::string why = triage::mismatch(*rule, probes, hvp_vectors, probe_batch);
-    const ProbeDeclaration* probe = find_probe(rule->probe);
-    for (const std::string& c : rule->channels())
-      if (why.empty() && (!probe || !probe->claims(c)))
-        why = "the rule reads channel '" + c + "', which the '" + rule->probe + "' probe does not log";
+    const std::string why = triage::mismatch_before_training(*rule, probes, hvp_vectors, probe_batch);
     if (!why.empty()) throw Error(o.triage, why);
     r.triage = std::move(rule);
   }

@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json_fields.h"
+#include "core/probe_catalogue.h"
 #include "core/sha256.h"
 
 namespace dynfault::triage {
@@ -210,6 +211,16 @@ std::string mismatch(const Rule& rule, const std::vector<std::string>& probes, i
     return "the rule was fitted with --probe-batch " + std::to_string(rule.probe_batch) + ", this run uses " +
            std::to_string(probe_batch);
   return "";
+}
+
+std::string mismatch_before_training(const Rule& rule, const std::vector<std::string>& probes, int hvp_vectors,
+                                     int probe_batch) {
+  std::string why = mismatch(rule, probes, hvp_vectors, probe_batch);
+  const ProbeDeclaration* probe = find_probe(rule.probe);
+  for (const std::string& c : rule.channels())
+    if (why.empty() && (!probe || !probe->claims(c)))
+      why = "the rule reads channel '" + c + "', which the '" + rule.probe + "' probe does not log";
+  return why;
 }
 
 std::string missing_channels(const Rule& rule, const std::vector<std::string>& channels) {

@@ -80,6 +80,10 @@ Decision decide(const Rule& rule, const std::function<double(const std::string&)
 // or probe batch differ from the rule's, or its probes do not log a channel
 // the rule reads (`channels`: what the run will log).
 std::string mismatch(const Rule& rule, const std::vector<std::string>& probes, int hvp_vectors, int probe_batch);
+// mismatch(), then whether the rule's probe logs every channel the rule reads
+// (`claims`: the probe catalogue's test, core/probe_catalogue.h), before training.
+std::string mismatch_before_training(const Rule& rule, const std::vector<std::string>& probes, int hvp_vectors,
+                                     int probe_batch);
 std::string missing_channels(const Rule& rule, const std::vector<std::string>& channels);
 
 }  // namespace dynfault::triage

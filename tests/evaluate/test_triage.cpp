@@ -247,6 +247,22 @@ TEST(Triage, CliFitsAppliesAndRefusesABadRuleInOneLine) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(line.find("corrupt.json"), std::string::npos) << line;
   EXPECT_FALSE(fs::exists(none));
+  // A run whose probe settings differ from the rule's: one line before training (no runner needed).
+  line = first_error_line(bin + " run --program 31556268 --seed 1 --scale smoke --probe-batch 32 --out " +
+                              (dir / "t.h5") + " --triage " + rule,
+                          dir / "bad3.err", status);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(line.find("--probe-batch 64"), std::string::npos) << line;
+  EXPECT_FALSE(fs::exists(dir / "t.h5"));
+  // A rule reading a channel its probe does not log (edited and re-checksummed through the API).
+  triage::Rule odd = triage::read_rule(rule);
+  odd.features[0].channel = "val_acc";
+  triage::write_rule(dir / "odd.json", odd);
+  line = first_error_line(bin + " run --program 31556268 --seed 1 --scale smoke --out " + (dir / "t.h5") +
+                              " --triage " + (dir / "odd.json"),
+                          dir / "bad4.err", status);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(line.find("does not log"), std::string::npos) << line;
   // An output in a missing directory fails before any work.
   line = first_error_line(bin + " triage fit " + corpus + " --out " + (dir / "no/such/rule.json"),
                           dir / "bad2.err", status);
