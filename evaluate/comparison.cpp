@@ -1,6 +1,8 @@
 #include "evaluate/comparison.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <limits>
 
 #include "core/error.h"
@@ -65,6 +67,22 @@ Cell paired_gap_cell(double point_a, double point_b, const std::vector<double>& 
   std::vector<double> d(replicates_a.size());
   for (size_t i = 0; i < d.size(); ++i) d[i] = replicates_a[i] - replicates_b[i];
   return bootstrap_cell(point_a - point_b, d, level_percent);
+}
+
+void check_cv_options(int folds, int bootstrap, const std::vector<int>& windows) {
+  if (folds < 2) throw Error("--folds", "at least 2 folds are needed");
+  if (bootstrap < 0) throw Error("--bootstrap", "must not be negative");
+  if (windows.empty()) throw Error("--k", "no window given");
+  if (std::set<int>(windows.begin(), windows.end()).size() != windows.size())
+    throw Error("--k", "a window is listed twice");
+  for (int k : windows)
+    if (k < 1) throw Error("--k", "windows must be at least 1 epoch");
+}
+
+void check_cv_options(int folds, int bootstrap, const std::vector<int>& windows, int table_window) {
+  check_cv_options(folds, bootstrap, windows);
+  if (std::find(windows.begin(), windows.end(), table_window) == windows.end())
+    throw Error("--table-k", "the table window k=" + std::to_string(table_window) + " must be one of --k");
 }
 
 }  // namespace dynfault::evaluate

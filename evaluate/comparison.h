@@ -30,6 +30,12 @@ BinaryFolds binary_folds(const std::vector<int>& y, const std::vector<std::strin
                          std::optional<uint32_t> within_seed, const std::string& where,
                          const std::string& positive = "positive");
 
+// The options every cross-validated analysis shares, checked in one place
+// (one-line errors naming the option): folds >= 2, bootstrap >= 0, windows
+// non-empty, distinct and >= 1 epoch, and the table window one of them.
+void check_cv_options(int folds, int bootstrap, const std::vector<int>& windows, int table_window);
+void check_cv_options(int folds, int bootstrap, const std::vector<int>& windows);  // no table window
+
 // replicates empty (no bootstrap): NaN bounds.
 Cell bootstrap_cell(double point, const std::vector<double>& replicates, double level_percent);
 Cell paired_gap_cell(double point_a, double point_b, const std::vector<double>& replicates_a,

@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "evaluate/analysis.h"
 #include "evaluate/bootstrap.h"
+#include "evaluate/comparison.h"
 #include "evaluate/diagnosis_problem.h"
 #include "evaluate/labels.h"
 #include "evaluate/peer_inputs.h"
@@ -115,9 +116,8 @@ const std::vector<std::string>& peer_techniques() {
 }
 
 PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine& engine) {
-  if (o.folds < 2) throw Error("--folds", "at least 2 folds are needed");
-  if (o.bootstrap < 0) throw Error("--bootstrap", "must not be negative");
   if (o.k < 1) throw Error("--table-k", "the window must be at least 1 epoch");
+  check_cv_options(o.folds, o.bootstrap, {o.k});
   if (o.classifiers.empty()) throw Error("--classifiers", "no classifier given (lr, rf)");
   for (const auto& c : o.classifiers)
     if (c != "lr" && c != "rf") throw Error("--classifiers", "unknown classifier '" + c + "' (lr, rf)");

@@ -1,21 +1,17 @@
 #include "evaluate/random_forest.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
 
 #include "core/error.h"
+#include "core/plugin_path.h"
 #include "core/seed.h"
 #include "evaluate/forest/forest_abi.h"
 
 namespace dynfault::evaluate {
-namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kLibraryName = "libdynfault_forest.so";
@@ -49,17 +45,7 @@ const DynfaultForestLibrary& forest_library() {
 
 }  // namespace
 
-std::string forest_library_path() {
-  if (const char* path = std::getenv(kPathVariable); path && *path) return path;
-  char exe[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return kLibraryName;
-  const fs::path bin = fs::path(std::string(exe, static_cast<size_t>(n))).parent_path();
-  if (fs::exists(bin / kLibraryName)) return (bin / kLibraryName).string();  // installed: next to the binary
-  const fs::path build_tree = bin.parent_path() / "evaluate" / "forest" / kLibraryName;  // build/cli/dynfault
-  if (fs::exists(build_tree)) return build_tree.string();
-  return (bin / kLibraryName).string();
-}
+std::string forest_library_path() { return plugin_library_path(kPathVariable, kLibraryName, "evaluate/forest"); }
 
 void require_forest_library() { (void)forest_library(); }
 

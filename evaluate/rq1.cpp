@@ -99,13 +99,8 @@ struct Plan {
 };
 
 void check_options(const Rq1Options& o) {
-  if (o.folds < 2) throw Error("--folds", "at least 2 folds are needed");
-  if (o.bootstrap < 0 || o.permutations < 0) throw Error("--bootstrap/--permutations", "must not be negative");
-  if (o.windows.empty()) throw Error("--k", "no window given");
-  if (std::find(o.windows.begin(), o.windows.end(), o.table_window) == o.windows.end())
-    throw Error("--table-k", "the table window k=" + std::to_string(o.table_window) + " must be one of --k");
-  const std::set<int> distinct(o.windows.begin(), o.windows.end());
-  if (distinct.size() != o.windows.size()) throw Error("--k", "a window is listed twice");
+  if (o.permutations < 0) throw Error("--permutations", "must not be negative");
+  check_cv_options(o.folds, o.bootstrap, o.windows, o.table_window);
 }
 
 TaskInfo describe_task(const DiagnosisProblem& def, const RunTable& table) {

@@ -61,13 +61,7 @@ void check_options(const Rq2Options& o) {
   if (o.thresholds.empty()) throw Error("--thresholds", "no threshold given");
   for (double t : o.thresholds)
     if (!(t > 0) || !std::isfinite(t)) throw Error("--thresholds", "thresholds must be positive and finite");
-  if (o.folds < 2) throw Error("--folds", "at least 2 folds are needed");
-  if (o.bootstrap < 0) throw Error("--bootstrap", "must not be negative");
-  if (o.windows.empty()) throw Error("--k", "no window given");
-  if (std::set<int>(o.windows.begin(), o.windows.end()).size() != o.windows.size())
-    throw Error("--k", "a window is listed twice");
-  for (int k : o.windows)
-    if (k < 1) throw Error("--k", "windows must be at least 1 epoch");
+  check_cv_options(o.folds, o.bootstrap, o.windows);
   if (o.mismatch_window < 1) throw Error("--table-k", "must be at least 1 epoch");
   for (int K : o.clusters)
     if (K < 2) throw Error("--clusters", "K must be at least 2 (a silhouette needs two clusters)");

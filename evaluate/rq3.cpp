@@ -26,15 +26,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void check_options(const Rq3Options& o) {
-  if (o.folds < 2) throw Error("--folds", "at least 2 folds are needed");
-  if (o.bootstrap < 0) throw Error("--bootstrap", "must not be negative");
-  if (o.windows.empty()) throw Error("--k", "no window given");
-  if (std::set<int>(o.windows.begin(), o.windows.end()).size() != o.windows.size())
-    throw Error("--k", "a window is listed twice");
-  for (int k : o.windows)
-    if (k < 1) throw Error("--k", "windows must be at least 1 epoch");
-  if (std::find(o.windows.begin(), o.windows.end(), o.table_window) == o.windows.end())
-    throw Error("--table-k", "the table window k=" + std::to_string(o.table_window) + " must be one of --k");
+  check_cv_options(o.folds, o.bootstrap, o.windows, o.table_window);
   if (!(o.instability_threshold > 0) || !std::isfinite(o.instability_threshold))
     throw Error("--thresholds", "the instability threshold must be positive and finite");
 }

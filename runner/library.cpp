@@ -1,34 +1,21 @@
 #include "runner/library.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
-#include <climits>
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
 
 #include "core/error.h"
+#include "core/plugin_path.h"
 #include "core/version.h"
 
 namespace dynfault::runner {
-namespace fs = std::filesystem;
 
 namespace {
 constexpr const char* kLibraryName = "libdynfault_runner.so";
 constexpr const char* kPathVariable = "DYNFAULT_RUNNER_LIBRARY";
 }  // namespace
 
-std::string runner_library_path() {
-  if (const char* path = std::getenv(kPathVariable); path && *path) return path;
-  char exe[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return kLibraryName;  // dlopen's own search
-  const fs::path bin = fs::path(std::string(exe, static_cast<size_t>(n))).parent_path();
-  const fs::path build_tree = bin.parent_path() / "runner" / kLibraryName;
-  if (fs::exists(build_tree)) return build_tree.string();
-  return (bin.parent_path() / "lib" / "dynfault" / kLibraryName).string();
-}
+std::string runner_library_path() { return plugin_library_path(kPathVariable, kLibraryName, "runner"); }
 
 const RunnerLibrary& runner_library() {
   static const RunnerLibrary* library = nullptr;
