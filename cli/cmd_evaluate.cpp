@@ -114,6 +114,10 @@ const std::map<std::string, OptionAdder>& option_table() {
          s.add_option("--techniques", a.techniques,
                       "default,deepfd,autotrainer,deepdiagnosis (default: every technique the corpus supports)");
        }},
+      {"--rf-grid", [](CLI::App& s, evaluate::AnalysisArgs& a) {
+         s.add_flag("--rf-grid", a.rf_grid,
+                    "DEFault's forest chosen by its grid search (72 settings x 5 inner folds per fold; docs/peers.md)");
+       }},
       {"--classifiers", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_option("--classifiers", a.peer_classifiers,
                       "Fig. 13 classifiers: lr (logistic regression), rf (each technique's random forest)")

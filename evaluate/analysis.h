@@ -40,6 +40,7 @@ struct AnalysisArgs {
   // peers
   std::string techniques;        // peers: comma-separated (default: every technique the corpus supports)
   std::string peer_classifiers = "lr,rf";  // peers: Fig. 13 classifiers
+  bool rf_grid = false;          // peers: DEFault's forest by its grid search
   bool dump = false;
 };
 

@@ -179,7 +179,10 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
     for (size_t t = 0; t < res.features.size(); ++t)
       for (const std::string& part : o.classifiers)
         for (bool within : {true, false}) {
-          const std::string classifier = part == "lr" ? "logistic_regression" : forest_of(res.features[t].technique);
+          const std::string& technique = res.features[t].technique;
+          const std::string classifier = part == "lr" ? "logistic_regression"
+                                         : o.rf_grid && technique == "default" ? forest_of(technique) + "_grid"
+                                                                               : forest_of(technique);
           plan.push_back({t, classifier, within});
           Evaluation e;
           e.name = res.features[t].technique + "_" + classifier + (within ? "_within" : "_heldout");

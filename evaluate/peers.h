@@ -27,6 +27,7 @@ struct PeersOptions {
   LabelSource labels = LabelSource::Killed;
   std::vector<std::string> techniques;  // empty: every technique the corpus supports
   std::vector<std::string> classifiers = {"lr", "rf"};  // Fig. 13 rows: logistic regression, the technique's forest
+  bool rf_grid = false;  // DEFault's forest by its grid search (random_forest_default_grid), not sklearn's defaults
   bool include_terminated = false;  // evaluate runs a triage rule stopped (load_runs)
   bool dump = false;
 };

@@ -52,6 +52,7 @@ void require_forest_library() { (void)forest_library(); }
 int forest_max_features(const ForestSettings& s, int d) {
   if (s.max_features_cap > 0) return std::min(s.max_features_cap, d);
   if (s.max_features > 0) return std::min(s.max_features, d);
+  if (s.max_features_log2) return std::max(1, static_cast<int>(std::log2(static_cast<double>(d))));
   return std::max(1, static_cast<int>(std::sqrt(static_cast<double>(d))));  // sklearn: max(1, int(sqrt(d)))
 }
 

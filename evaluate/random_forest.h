@@ -32,6 +32,7 @@ struct ForestSettings {
   int max_features = 0;       // 0: sqrt(d) rounded down, as sklearn's "sqrt"
   int max_features_cap = 0;   // >0: min(cap, d) (DeepFD's max_features=60)
   int min_samples_split = 2;
+  bool max_features_log2 = false;  // sklearn's "log2": max(1, int(log2(d)))
 };
 
 struct ForestModel {

@@ -98,7 +98,7 @@ void check_corpus(const json& run, const std::string& where, const CorpusIdentit
     return;
   }
   const size_t runs = runs_accounted(run, where);
-  if (runs != corpus.runs)
+  if (runs != corpus.runs && runs != corpus.runs - corpus.terminated)
     throw Error(where, "results of another corpus (they account for " + std::to_string(runs) + " runs, " +
                            corpus.path + " holds " + std::to_string(corpus.runs) + ")");
 }

@@ -13,7 +13,7 @@ class PeersAnalysis : public Analysis {
     return "Peers: DEFault/DeepFD diagnosis within vs held-out (Fig. 13), AutoTrainer/DeepDiagnosis rule firing";
   }
   std::vector<std::string> options() const override {
-    return {"--table-k", "--labels", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--include-terminated", "--techniques", "--classifiers"};
+    return {"--table-k", "--labels", "--folds", "--bootstrap", "--seed", "--no-shuffle", "--include-terminated", "--techniques", "--classifiers", "--rf-grid"};
   }
   AnalysisOutput run(const CorpusReader& corpus, const AnalysisArgs& a, Engine& engine) const override {
     PeersOptions o;
@@ -26,6 +26,7 @@ class PeersAnalysis : public Analysis {
     o.techniques = split_names(a.techniques);
     o.classifiers = split_names(a.peer_classifiers);
     o.include_terminated = a.include_terminated;
+    o.rf_grid = a.rf_grid;
     o.dump = a.dump;
     PeersOutput result = run_peers(corpus, o, engine);
     AnalysisOutput out;

@@ -232,7 +232,7 @@ TEST(RandomForest, SeparableDataIsClassifiedAndSeedsAreReproducible) {
   }
   std::vector<int> train, test;
   for (int i = 0; i < n; ++i) (i % 4 ? train : test).push_back(i);
-  for (const char* name : {"random_forest_default", "random_forest_deepfd"}) {
+  for (const char* name : {"random_forest_default", "random_forest_deepfd", "random_forest_default_grid"}) {
     const FoldPrediction a = fit_predict_fold(name, X, y, 3, train, test, 42);
     const FoldPrediction b = fit_predict_fold(name, X, y, 3, train, test, 42);
     int correct = 0;
@@ -247,6 +247,10 @@ TEST(RandomForest, SeparableDataIsClassifiedAndSeedsAreReproducible) {
   deepfd.max_features_cap = 60;
   EXPECT_EQ(forest_max_features(deepfd, 148), 60);
   EXPECT_EQ(forest_max_features(deepfd, 40), 40);
+  ForestSettings log2;
+  log2.max_features_log2 = true;
+  EXPECT_EQ(forest_max_features(log2, 20), 4);  // int(log2(20)) = 4
+  EXPECT_EQ(forest_max_features(log2, 1), 1);
 }
 
 TEST(Deep4ge, PeersRunWithV2ColumnsAndReportWhatIsNotComputable) {
@@ -333,7 +337,9 @@ TEST(Peers, ARequestedTechniqueWithoutItsInputsFailsWithOneLineAndWritesNothing)
   for (const auto& row : r.rules) computable += row.category == "all" && row.rule != "any_rule" && row.computable;
   EXPECT_EQ(computable, 1u);  // loss_not_decreasing; every loss here decreases
   for (const auto& row : r.rules)
-    if (row.computable) EXPECT_EQ(row.fired, 0u) << row.rule;
+    if (row.computable) {
+      EXPECT_EQ(row.fired, 0u) << row.rule;
+    }
   // The command: exit status 1 (bad input), one line on stderr, no output directory.
   const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err.txt").string();
   const int status = std::system((std::string(DYNFAULT_BINARY) + " evaluate peers " + path +
