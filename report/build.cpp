@@ -621,15 +621,10 @@ class Builder {
         s.blocks.push_back(not_computed(x.artefact, x.title, reason, evaluate_command(in_.corpus_path, "peers")));
       return;
     }
-    const json& run = a->run();
-    const std::string where = a->dir() + "/run.json";
-    const json options = optional_field<json>(run, "options", json::object(), where);
-    const std::optional<int> table_k = int_field(options, "table_k");
-    s.blocks.push_back(text("Peer re-evaluation, results `" + a->dir() + "` (docs/peers.md): DEFault and DeepFD diagnose task " +
-                            "cat4 at k = " + opt(table_k) + " with their random forest and with RQ1's logistic regression; " +
-                            optional_field<json>(options, "bootstrap", json(), where).dump() +
-                            " cluster-bootstrap replicates over programs (95 % percentile CIs). The paper gives its "
-                            "random-forest values for DEFault and DeepFD together."));
+    const std::optional<int> table_k = int_field(a->run(), "table_window");
+    s.blocks.push_back(text("DEFault and DeepFD diagnose task cat4 at k = " + opt(table_k) + " with their random forest and "
+                            "with RQ1's logistic regression (docs/peers.md); the paper gives one set of random-forest "
+                            "values for both techniques. " + run_sentence(*a)));
     if (const CsvTable* t = file(s, *a, "fig13.csv", "Fig. 13 table")) {
       Table f{"fig13-table", "Fig. 13: peer techniques, balanced accuracy within vs program-held-out (k = " + opt(table_k) + ")",
               "", {"technique", "classifier", "features", "runs", "programs", "within", "held-out", "gap"}, {}};
