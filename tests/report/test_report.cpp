@@ -398,8 +398,9 @@ TEST_F(ReportTest, PeersResultsGiveFig13AndTheRuleTableBesideThePaper) {
     for (const auto& [column, quantity] : quantities) {
       const json& v = chart.at({row, quantity, "this corpus"});
       EXPECT_DOUBLE_EQ(v.at("value").get<double>(), fig13.number(r, column)) << row << " " << column;
-      if (!std::isnan(fig13.number(r, std::string(column) + "_low")))
+      if (!std::isnan(fig13.number(r, std::string(column) + "_low"))) {
         EXPECT_DOUBLE_EQ(v.at("ci_low").get<double>(), fig13.number(r, std::string(column) + "_low")) << row;
+      }
     }
     if (cls.rfind("random_forest", 0) == 0) {
       EXPECT_EQ(t13.rows[r][6].paper, "0.320");  // peers.rf.heldout
@@ -434,8 +435,9 @@ TEST_F(ReportTest, PeersResultsGiveFig13AndTheRuleTableBesideThePaper) {
       continue;
     }
     EXPECT_EQ(c.text, format_value(rules.number(r, "share")) + " (" + rules.text(r, "fired") + " of " + rules.text(r, "traces") + ")");
-    if (rule == "any rule" && rules.text(r, "category") == "all")
+    if (rule == "any rule" && rules.text(r, "category") == "all") {
       EXPECT_FALSE(c.paper.empty()) << rules.text(r, "rule_set");  // 94.2 % / 100 %
+    }
     ++checked;
   }
   EXPECT_GT(checked, 0u);
