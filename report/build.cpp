@@ -1,5 +1,6 @@
 // The document of the report: sections, tables beside the paper's values,
 // figures and "not computed" entries, from the corpus summary and the results.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -25,11 +26,11 @@ constexpr Absent kRq3Artefacts[] = {
     {"Table VIII", "T/V mismatch detection, overlap-controlled (baseline vs +CF / +OF)"},
     {"Table IX", "T/V mismatch detection on the full CF and OF subsets"},
 };
-// Figures of the paper that no analysis writes results for yet (the peer
-// re-evaluation, issue #12: its results layout is not documented yet).
-constexpr Absent kNotYetProduced[] = {
-    {"Fig. 13", "peer techniques (DEFault, DeepFD, AutoTrainer, DeepDiagnosis): within vs held-out"},
-    {"Peers table", "re-evaluation of the peer techniques (IV-C)"},
+// The peer re-evaluation (docs/peers.md) from `evaluate peers`'s results: the
+// Fig. 13 table (its chart: report/figures/fig13_peers.cpp) and the rule table.
+constexpr Absent kPeersArtefacts[] = {
+    {"Fig. 13 table", "peer techniques (DEFault, DeepFD): within vs held-out"},
+    {"Peers rule table", "AutoTrainer rules and DeepDiagnosis symptoms: share of traces on which each fires"},
 };
 
 std::string split_name(const std::string& s) {
@@ -72,19 +73,17 @@ class Builder {
     rq1_tables(rq1);
     Section rq2{"rq2", "RQ2: when instability happens, and curvature triage", {}};
     rq2_tables(rq2);
-    Section rq3{"rq3", "RQ3 and the peer re-evaluation", {}};
+    Section rq3{"rq3", "RQ3: training/validation mismatch detection", {}};
     rq3_tables(rq3);
-    for (Section* s : {&corpus, &rq1, &rq2, &rq3}) add_figures(*s, out);
-    for (const Absent& a : kNotYetProduced)  // after RQ3's figures: the peers' come last
-      rq3.blocks.push_back(not_computed(a.artefact, a.title,
-                                        "no analysis writes these results yet (the peer re-evaluation, issue "
-                                        "#12; its results layout is not in docs/evaluate.md)",
-                                        ""));
+    // Its own section: the peers' results are another analysis (`evaluate peers`), not RQ3's.
+    Section peers{"peers", "The peer re-evaluation (IV-C, Fig. 13)", {}};
+    peers_tables(peers);
+    for (Section* s : {&corpus, &rq1, &rq2, &rq3, &peers}) add_figures(*s, out);
     Section paper{"paper", "The paper's published values", {}};
     paper_list(paper);
     Section config{"configuration", "Run configuration", {}};
     configuration(config);
-    out.document.sections = {corpus, rq1, rq2, rq3, paper, config};
+    out.document.sections = {corpus, rq1, rq2, rq3, peers, paper, config};
     out.document.sections.insert(out.document.sections.begin(), overview(out));
     return out;
   }
@@ -608,6 +607,92 @@ class Builder {
       }
       s.blocks.push_back(table(f));
     }
+  }
+
+  // The peer re-evaluation (docs/peers.md): Fig. 13's numbers beside the paper's
+  // (ids from fig13_paper_id, shared with the chart) and the rules' firing table.
+  void peers_tables(Section& s) {
+    const AnalysisResults* a = in_.results.find("peers");
+    if (!a) {
+      std::string reason = "no peers results were given (--results)";
+      if (const SkippedAnalysis* sk = in_.results.find_skipped("peers"))
+        reason = "`evaluate all` skipped peers (" + sk->dir + "/skipped.md): " + sk->reason;
+      for (const Absent& x : kPeersArtefacts)
+        s.blocks.push_back(not_computed(x.artefact, x.title, reason, evaluate_command(in_.corpus_path, "peers")));
+      return;
+    }
+    const std::optional<int> table_k = int_field(a->run(), "table_window");
+    s.blocks.push_back(text("DEFault and DeepFD diagnose task cat4 at k = " + opt(table_k) + " with their random forest and "
+                            "with RQ1's logistic regression (docs/peers.md); the paper gives one set of random-forest "
+                            "values for both techniques. " + run_sentence(*a)));
+    if (const CsvTable* t = file(s, *a, "fig13.csv", "Fig. 13 table")) {
+      Table f{"fig13-table", "Fig. 13: peer techniques, balanced accuracy within vs program-held-out (k = " + opt(table_k) + ")",
+              "", {"technique", "classifier", "features", "runs", "programs", "within", "held-out", "gap"}, {}};
+      for (size_t r = 0; r < t->size(); ++r) {
+        const std::string tech = t->text(r, "technique"), cls = t->text(r, "classifier");
+        std::vector<TableCell> row = {text_cell(peer_technique_name(tech)), text_cell(cls), text_cell(t->text(r, "features")),
+                                      text_cell(t->text(r, "runs")), text_cell(t->text(r, "programs"))};
+        for (const char* split : {"within", "heldout", "gap"})  // fig13.csv's bounds: <split>_low, <split>_high
+          row.push_back(paper_.cell(fig13_paper_id(tech, cls, split), t->number(r, split), t->number(r, std::string(split) + "_low"),
+                                    t->number(r, std::string(split) + "_high"), table_k));
+        f.rows.push_back(std::move(row));
+      }
+      s.blocks.push_back(table(f));
+    }
+    const CsvTable* rules = file(s, *a, "rules.csv", "Peers rule table");
+    if (!rules) return;
+    // not_computable.csv: per technique, the inputs the corpus lacks (named, not zero).
+    std::map<std::string, std::vector<std::string>> missing;
+    if (const CsvTable* nc = file(s, *a, "not_computable.csv", "Peers rule table (not computable)"))
+      for (size_t r = 0; r < nc->size(); ++r) missing[nc->text(r, "technique")].push_back(nc->text(r, "not_computable"));
+    s.blocks.push_back(text("AutoTrainer (5 rules) and DeepDiagnosis (8 symptoms) ran on every trace. **Rules flag "
+                            "training problems; they do not classify fault types**, so they have no Fig. 13 row. A "
+                            "rule whose inputs the corpus lacks is not computable (not zero); the share where any "
+                            "rule fires then counts the computable rules only, a lower bound of the paper's."));
+    std::vector<std::string> categories;  // columns: `all`, then each fault category in rules.csv's order
+    std::map<std::string, std::map<std::string, size_t>> at;  // rule_set/rule -> category -> row
+    std::vector<std::string> order;
+    for (size_t r = 0; r < rules->size(); ++r) {
+      const std::string key = rules->text(r, "rule_set") + "/" + rules->text(r, "rule"), cat = rules->text(r, "category");
+      if (!at.count(key)) order.push_back(key);
+      if (std::find(categories.begin(), categories.end(), cat) == categories.end()) categories.push_back(cat);
+      at[key][cat] = r;
+    }
+    std::stable_partition(categories.begin(), categories.end(), [](const std::string& c) { return c == "all"; });
+    std::vector<std::string> header = {"rule set", "rule"};
+    for (const std::string& c : categories) header.push_back(c == "all" ? "all traces" : c);
+    Table tr{"peers-rules", "Peers: share of traces on which each rule fires", "fired of traces; cells of a category are its traces",
+             header, {}};
+    for (const std::string& key : order) {
+      const auto& cells = at[key];
+      const size_t r0 = cells.begin()->second;
+      const std::string set = rules->text(r0, "rule_set"), rule = rules->text(r0, "rule");
+      std::vector<TableCell> row = {text_cell(peer_technique_name(set)), text_cell(rule == "any_rule" ? "any rule" : rule)};
+      for (const std::string& c : categories) {
+        auto it = cells.find(c);
+        if (it == cells.end()) {
+          row.push_back(text_cell("n/a"));
+          continue;
+        }
+        const size_t r = it->second;
+        if (rules->text(r, "computable") != "1") {
+          row.push_back(text_cell("not computable"));
+          continue;
+        }
+        const std::string counts = " (" + rules->text(r, "fired") + " of " + rules->text(r, "traces") + ")";
+        // The paper gives the "any rule" share over all traces (peers.<set>.fires).
+        TableCell cell = rule == "any_rule" && c == "all" ? paper_.cell("peers." + set + ".fires", rules->number(r, "share"))
+                                                          : text_cell(format_value(rules->number(r, "share")));
+        cell.text += counts;
+        row.push_back(std::move(cell));
+      }
+      tr.rows.push_back(std::move(row));
+    }
+    s.blocks.push_back(table(tr));
+    Table nct{"peers-not-computable", "Peers: not computable on this corpus (not_computable.csv)", "", {"technique", "not computable"}, {}};
+    for (const auto& [tech, items] : missing)
+      nct.rows.push_back({text_cell(peer_technique_name(tech)), text_cell(joined(items, "; "))});
+    if (!nct.rows.empty()) s.blocks.push_back(table(nct));
   }
 
   std::string run_sentence(const AnalysisResults& a) const {

@@ -74,4 +74,24 @@ std::string fig12_paper_id(const std::string& row, const std::string& quantity) 
   return "";
 }
 
+std::string fig13_paper_id(const std::string& technique, const std::string& classifier, const std::string& split) {
+  if (classifier.rfind("random_forest", 0) == 0) return "peers.rf." + split;
+  if (classifier == "logistic_regression" && (technique == "default" || technique == "deepfd"))
+    return "peers." + technique + "_lr." + split;
+  return "";
+}
+
+std::string peer_technique_name(const std::string& technique) {
+  if (technique == "default") return "DEFault";
+  if (technique == "deepfd") return "DeepFD";
+  if (technique == "autotrainer") return "AutoTrainer";
+  if (technique == "deepdiagnosis") return "DeepDiagnosis";
+  return technique;
+}
+std::string peer_classifier_name(const std::string& classifier) {
+  if (classifier.rfind("random_forest", 0) == 0) return "random forest";
+  if (classifier == "logistic_regression") return "logistic regression";
+  return classifier;
+}
+
 }  // namespace dynfault::report

@@ -72,4 +72,13 @@ nlohmann::json value_or_null(double v);
 // (full, without_GROUP, baseline_only). One spelling for the report's table and chart.
 std::string fig12_paper_id(const std::string& row, const std::string& quantity);
 
+// The docs/paper-values.json id of a Fig. 13 row's split ("within", "heldout", "gap") from
+// fig13.csv's technique (default, deepfd) and classifier: the paper gives one set of random-
+// forest values for both techniques (peers.rf.*) and LR values per technique
+// (peers.default_lr.*, peers.deepfd_lr.*); "" where it gives none.
+std::string fig13_paper_id(const std::string& technique, const std::string& classifier, const std::string& split);
+// "DEFault", "DeepFD", "random forest", "logistic regression": fig13.csv's names as the paper spells them.
+std::string peer_technique_name(const std::string& technique);
+std::string peer_classifier_name(const std::string& classifier);
+
 }  // namespace dynfault::report

@@ -67,6 +67,12 @@ check_report report 11 table2 table2-categories tasks table4 fig2-table table5 t
   separation rq2-parts fig5a-table table6 fig6-table fig7-table table7-silhouette table7 triage fig9-table paper-values \
   configuration
 grep -q "not computed" dom.html || { echo "no 'not computed' entry (RQ3 figures should be listed)"; exit 1; }
+# `evaluate all` runs peers on this corpus: Fig. 13 is among the SVGs counted above, its tables drawn.
+[ -f results/peers/fig13.csv ] || { echo "results/peers/fig13.csv missing: evaluate all ran no peers"; exit 1; }
+[ -s report/figures/fig13_peers.svg ] || { echo "report: figures/fig13_peers.svg missing"; exit 1; }
+for table in fig13-table peers-rules; do
+  grep -q "<table id=\"$table\">" dom.html || { echo "report: table $table missing"; exit 1; }
+done
 echo "chromium: $svgs SVG charts drawn, every table present, no console message"
 
 # RQ3's charts (Figs. 10-12): the instability corpus has no CF/OF channels for rq3, so a

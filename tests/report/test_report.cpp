@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "report/figure.h"
 #include "report/page.h"
 #include "report/paper_values.h"
 #include "report/report.h"
@@ -197,9 +199,10 @@ TEST_F(ReportTest, EveryFigureOfTheResultsIsDrawnAndTheRestNotComputed) {
                         "fig04_mmd", "fig05a_first_explosion", "fig05b_detection_by_k", "fig06_quintiles",
                         "fig07_layer_depth", "fig08_pca", "fig09_pr_curves"})
     EXPECT_TRUE(drawn.count(f)) << f;
+  EXPECT_TRUE(drawn.count("fig13_peers"));  // `evaluate all` runs peers on this corpus
   std::set<std::string> absent;
   for (const Block* bl : not_computed(b)) absent.insert(bl->artefact);
-  EXPECT_EQ(absent, (std::set<std::string>{"Table VIII", "Table IX", "Fig. 10", "Fig. 11", "Fig. 12", "Fig. 13", "Peers table"}));
+  EXPECT_EQ(absent, (std::set<std::string>{"Table VIII", "Table IX", "Fig. 10", "Fig. 11", "Fig. 12"}));
 
   // Only RQ1 given: every RQ2 figure and table is "not computed", with the command.
   const Built only_rq1 = build({results_ + "/rq1"});
@@ -236,7 +239,7 @@ TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTab
   std::set<std::string> absent;
   for (const Block* bl : not_computed(b)) absent.insert(bl->artefact);
   for (const char* a : {"Table VIII", "Table IX", "Fig. 10", "Fig. 11", "Fig. 12"}) EXPECT_FALSE(absent.count(a)) << a;
-  EXPECT_TRUE(absent.count("Fig. 13"));  // the peers' are still to come
+  for (const char* a : {"Fig. 13", "Fig. 13 table", "Peers rule table"}) EXPECT_TRUE(absent.count(a)) << a;  // no peers given
   std::map<std::string, const Table*> tables;
   std::vector<std::string> rq3_blocks;  // the RQ3 section's tables and figures, in order
   for (const Section& s : b.document.sections)
@@ -245,9 +248,9 @@ TEST_F(ReportTest, Rq3ResultsGiveTablesVIIIAndIXBesideThePaperAndFigs10To12AsTab
       if (s.id == "rq3" && bl.kind != Block::Kind::Text) rq3_blocks.push_back(bl.kind == Block::Kind::Figure ? bl.figure : bl.artefact);
     }
   for (const char* id : {"table8", "table9", "fig10-table", "fig11-table", "fig12-table"}) ASSERT_TRUE(tables.count(id)) << id;
-  // The charts follow RQ3's tables and precede the peers' entries.
-  EXPECT_EQ(std::vector<std::string>(rq3_blocks.end() - 5, rq3_blocks.end()),
-            (std::vector<std::string>{"fig10_mismatch_auc_by_k", "fig11_coefficients", "fig12_ablation", "Fig. 13", "Peers table"}));
+  // The charts follow RQ3's tables and end the section (the peers' have their own).
+  EXPECT_EQ(std::vector<std::string>(rq3_blocks.end() - 3, rq3_blocks.end()),
+            (std::vector<std::string>{"fig10_mismatch_auc_by_k", "fig11_coefficients", "fig12_ablation"}));
   // Table VIII: cf_overlap and of_overlap, baseline and +probe; the paper's value beside each ROC-AUC.
   const Table& t8 = *tables.at("table8");
   ASSERT_EQ(t8.rows.size(), 4u);
@@ -354,6 +357,116 @@ TEST_F(ReportTest, Rq3FiguresAreNotComputedWithoutTheirResults) {
   for (const Block* bl : not_computed(partial))
     named |= bl->artefact == "Fig. 11" && bl->reason == (tmp / "rq3") + "/fig11_coefficients.csv is missing";
   EXPECT_TRUE(named);
+}
+
+TEST_F(ReportTest, PeersResultsGiveFig13AndTheRuleTableBesideThePaper) {
+  // The suite's `evaluate all` ran peers (DEFault, DeepFD; AutoTrainer, DeepDiagnosis) into results/peers.
+  const std::string dir = results_ + "/peers";
+  ASSERT_TRUE(fs::is_regular_file(dir + "/fig13.csv")) << "evaluate all wrote no peers results";
+  const Built b = build({results_});
+  std::map<std::string, const Table*> tables;
+  std::vector<std::string> blocks;  // the peers section, in order
+  bool says_rules_do_not_classify = false;
+  for (const Section& s : b.document.sections)
+    for (const Block& bl : s.blocks) {
+      if (bl.kind == Block::Kind::Table) tables[bl.table.id] = &bl.table;
+      if (s.id != "peers") continue;
+      blocks.push_back(bl.kind == Block::Kind::Figure ? bl.figure : bl.kind == Block::Kind::Table ? bl.table.id : "text");
+      says_rules_do_not_classify |= bl.kind == Block::Kind::Text && bl.text.find("do not classify fault types") != std::string::npos;
+    }
+  EXPECT_TRUE(says_rules_do_not_classify);
+  ASSERT_TRUE(tables.count("fig13-table"));
+  ASSERT_TRUE(tables.count("peers-rules"));
+  EXPECT_EQ(blocks.back(), "fig13_peers");
+
+  // Fig. 13's table and chart hold fig13.csv's numbers; the paper's beside them.
+  const CsvTable fig13(dir + "/fig13.csv", read_text_file(dir + "/fig13.csv"));
+  ASSERT_GT(fig13.size(), 0u);
+  const Table& t13 = *tables.at("fig13-table");
+  ASSERT_EQ(t13.rows.size(), fig13.size());
+  std::map<std::tuple<std::string, std::string, std::string>, json> chart;  // (row, quantity, source) -> datum
+  for (const json& v : spec_of(b, "fig13_peers").at("data").at("values"))
+    chart[{v.at("row").get<std::string>(), v.at("quantity").get<std::string>(), v.at("source").get<std::string>()}] = v;
+  size_t compared = 0;
+  for (size_t r = 0; r < fig13.size(); ++r) {
+    const std::string tech = fig13.text(r, "technique"), cls = fig13.text(r, "classifier");
+    EXPECT_EQ(t13.rows[r][1].text, cls);
+    EXPECT_EQ(t13.rows[r][6].text, format_ci(fig13.number(r, "heldout"), fig13.number(r, "heldout_low"), fig13.number(r, "heldout_high")));
+    const std::string row = peer_technique_name(tech) + ", " + peer_classifier_name(cls) + " (" + fig13.text(r, "features") + " features)";
+    const std::pair<const char*, const char*> quantities[] = {{"within", "within-program"}, {"heldout", "program-held-out"},
+                                                              {"gap", "gap (within - held-out)"}};
+    for (const auto& [column, quantity] : quantities) {
+      const json& v = chart.at({row, quantity, "this corpus"});
+      EXPECT_DOUBLE_EQ(v.at("value").get<double>(), fig13.number(r, column)) << row << " " << column;
+      if (!std::isnan(fig13.number(r, std::string(column) + "_low"))) {
+        EXPECT_DOUBLE_EQ(v.at("ci_low").get<double>(), fig13.number(r, std::string(column) + "_low")) << row;
+      }
+    }
+    if (cls.rfind("random_forest", 0) == 0) {
+      EXPECT_EQ(t13.rows[r][6].paper, "0.320");  // peers.rf.heldout
+      EXPECT_EQ(t13.rows[r][7].paper, "0.340");  // peers.rf.gap
+      EXPECT_DOUBLE_EQ(chart.at({row, "program-held-out", "paper"}).at("value").get<double>(), 0.32);
+      EXPECT_FALSE(chart.count({row, "within-program", "paper"}));  // "> 0.65": in the table only
+      ++compared;
+    }
+    if (tech == "default" && cls == "logistic_regression") {
+      EXPECT_EQ(t13.rows[r][5].paper, "0.357");
+      EXPECT_DOUBLE_EQ(chart.at({row, "gap (within - held-out)", "paper"}).at("value").get<double>(), 0.088);
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 0u);
+
+  // The rule table: one row per rule set x rule, shares (with counts) of rules.csv, per category.
+  const CsvTable rules(dir + "/rules.csv", read_text_file(dir + "/rules.csv"));
+  const Table& tr = *tables.at("peers-rules");
+  EXPECT_EQ(tr.header[2], "all traces");
+  std::map<std::string, size_t> row_of;
+  for (size_t i = 0; i < tr.rows.size(); ++i) row_of[tr.rows[i][0].text + "/" + tr.rows[i][1].text] = i;
+  size_t checked = 0;
+  for (size_t r = 0; r < rules.size(); ++r) {
+    const std::string rule = rules.text(r, "rule") == "any_rule" ? "any rule" : rules.text(r, "rule");
+    const size_t i = row_of.at(peer_technique_name(rules.text(r, "rule_set")) + "/" + rule);
+    const auto col = std::find(tr.header.begin(), tr.header.end(), rules.text(r, "category") == "all" ? "all traces" : rules.text(r, "category"));
+    ASSERT_NE(col, tr.header.end());
+    const TableCell& c = tr.rows[i][col - tr.header.begin()];
+    if (rules.text(r, "computable") != "1") {
+      EXPECT_EQ(c.text, "not computable") << rule;
+      continue;
+    }
+    EXPECT_EQ(c.text, format_value(rules.number(r, "share")) + " (" + rules.text(r, "fired") + " of " + rules.text(r, "traces") + ")");
+    if (rule == "any rule" && rules.text(r, "category") == "all") {
+      EXPECT_FALSE(c.paper.empty()) << rules.text(r, "rule_set");  // 94.2 % / 100 %
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 0u);
+  // not_computable.csv's entries, per technique (the instability corpus has no OF probe).
+  const CsvTable nc(dir + "/not_computable.csv", read_text_file(dir + "/not_computable.csv"));
+  if (nc.size() > 0) {
+    ASSERT_TRUE(tables.count("peers-not-computable"));
+    EXPECT_NE(tables.at("peers-not-computable")->rows[0][1].text.find(nc.text(0, "not_computable")), std::string::npos);
+  }
+}
+
+TEST_F(ReportTest, PeersAbsentOrAFileMissingIsNotComputedWithTheCommandOrTheFile) {
+  // Peers not given: Fig. 13 (chart and table) and the rule table, each with the command.
+  const Built b = build({results_ + "/rq1"});
+  std::set<std::string> peers;
+  for (const Block* bl : not_computed(b))
+    if (bl->command == "dynfault evaluate peers " + corpus_ + " --out results/peers") peers.insert(bl->artefact);
+  EXPECT_EQ(peers, (std::set<std::string>{"Fig. 13", "Fig. 13 table", "Peers rule table"}));
+  // Peers given without rules.csv: the rule table names the file; Fig. 13 is still drawn.
+  dynfault_test::TempDir tmp("peers-partial");
+  fs::copy(results_ + "/peers", tmp / "peers");
+  fs::remove(tmp / "peers/rules.csv");
+  const Built partial = build({tmp / "peers"});
+  bool named = false;
+  for (const Block* bl : not_computed(partial))
+    named |= bl->artefact == "Peers rule table" && bl->reason == (tmp / "peers") + "/rules.csv is missing";
+  EXPECT_TRUE(named);
+  EXPECT_TRUE(std::find(partial.document.figures.begin(), partial.document.figures.end(), "fig13_peers") !=
+              partial.document.figures.end());
 }
 
 TEST_F(ReportTest, MissingFileIsNotComputedAndCorruptFileIsAnErrorNamingIt) {
