@@ -51,6 +51,26 @@ nlohmann::json window_x(const std::vector<double>& windows) {
           {"title", "window k (epochs)"}};
 }
 
+nlohmann::json bars_ci_and_paper_layers(const nlohmann::json& y, const std::string& ours, const std::string& paper) {
+  using json = nlohmann::json;
+  auto only = [](const std::string& source) { return json::array({{{"filter", {{"field", "source"}, {"equal", source}}}}}); };
+  json layers = json::array();
+  layers.push_back({{"transform", only(ours)},
+                    {"mark", {{"type", "bar"}, {"color", "#4c78a8"}, {"opacity", 0.8}}},
+                    {"encoding", {{"y", y}, {"x", {{"field", "value"}, {"type", "quantitative"}, {"title", nullptr}}}}}});
+  layers.push_back({{"transform", only(ours)},
+                    {"mark", {{"type", "rule"}, {"color", "black"}}},
+                    {"encoding", {{"y", y}, {"x", {{"field", "ci_low"}, {"type", "quantitative"}}}, {"x2", {{"field", "ci_high"}}}}}});
+  if (!paper.empty())
+    layers.push_back({{"transform", only(paper)},
+                      {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"color", "#d62728"}}},
+                      {"encoding", {{"y", y},
+                                    {"x", {{"field", "value"}, {"type", "quantitative"}}},
+                                    {"shape", {{"field", "source"}, {"type", "nominal"}, {"title", ""},
+                                               {"scale", {{"range", {"diamond"}}}}}}}}});
+  return layers;
+}
+
 nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& y_title, const nlohmann::json& colour,
                                     double band_opacity) {
   nlohmann::json band = {{"mark", {{"type", "errorband"}, {"opacity", band_opacity}}},

@@ -64,6 +64,10 @@ nlohmann::json window_x(const std::vector<double>& windows);
 // under a line (with points) of `value`; both coloured by `colour` unless it is null.
 nlohmann::json band_and_line_layers(const nlohmann::json& x, const std::string& y_title, const nlohmann::json& colour,
                                     double band_opacity);
+// The layers of a bars-with-CI chart (Figs 12, 13): a bar of `value` per row of
+// the data whose `source` is `ours`, its ci_low..ci_high rule, and, when
+// `paper` is not empty, the rows of that source as red diamonds. `y` is the row axis.
+nlohmann::json bars_ci_and_paper_layers(const nlohmann::json& y, const std::string& ours, const std::string& paper);
 // A number for Vega-Lite data: null when undefined.
 nlohmann::json value_or_null(double v);
 

@@ -52,21 +52,7 @@ class Ablation : public Figure {
       }
     }
     const json y = {{"field", "row"}, {"type", "nominal"}, {"sort", order}, {"title", nullptr}};
-    auto only = [](const std::string& source) { return json::array({{{"filter", {{"field", "source"}, {"equal", source}}}}}); };
-    json layers = json::array();
-    layers.push_back({{"transform", only(kOurs)},
-                      {"mark", {{"type", "bar"}, {"color", "#4c78a8"}, {"opacity", 0.8}}},
-                      {"encoding", {{"y", y}, {"x", {{"field", "value"}, {"type", "quantitative"}, {"title", nullptr}}}}}});
-    layers.push_back({{"transform", only(kOurs)},
-                      {"mark", {{"type", "rule"}, {"color", "black"}}},
-                      {"encoding", {{"y", y}, {"x", {{"field", "ci_low"}, {"type", "quantitative"}}}, {"x2", {{"field", "ci_high"}}}}}});
-    if (!paper_source.empty())
-      layers.push_back({{"transform", only(paper_source)},
-                        {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"color", "#d62728"}}},
-                        {"encoding", {{"y", y},
-                                      {"x", {{"field", "value"}, {"type", "quantitative"}}},
-                                      {"shape", {{"field", "source"}, {"type", "nominal"}, {"title", ""},
-                                                 {"scale", {{"range", {"diamond"}}}}}}}}});
+    const json layers = bars_ci_and_paper_layers(y, kOurs, paper_source);
     json s = vega_lite("Fig. 12: OF channel-group ablation, held-out (" + population + ", k = " + k + "; bars: this corpus, 95 % CI)");
     s["data"] = {{"values", values}};
     s["facet"] = {{"column", {{"field", "quantity"}, {"type", "nominal"}, {"title", nullptr},

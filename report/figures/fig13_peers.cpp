@@ -48,21 +48,7 @@ class Peers : public Figure {
       }
     }
     const json y = {{"field", "row"}, {"type", "nominal"}, {"sort", order}, {"title", nullptr}};
-    auto only = [](const std::string& source) { return json::array({{{"filter", {{"field", "source"}, {"equal", source}}}}}); };
-    json layers = json::array();
-    layers.push_back({{"transform", only(kOurs)},
-                      {"mark", {{"type", "bar"}, {"color", "#4c78a8"}, {"opacity", 0.8}}},
-                      {"encoding", {{"y", y}, {"x", {{"field", "value"}, {"type", "quantitative"}, {"title", nullptr}}}}}});
-    layers.push_back({{"transform", only(kOurs)},
-                      {"mark", {{"type", "rule"}, {"color", "black"}}},
-                      {"encoding", {{"y", y}, {"x", {{"field", "ci_low"}, {"type", "quantitative"}}}, {"x2", {{"field", "ci_high"}}}}}});
-    if (any_paper)
-      layers.push_back({{"transform", only("paper")},
-                        {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"color", "#d62728"}}},
-                        {"encoding", {{"y", y},
-                                      {"x", {{"field", "value"}, {"type", "quantitative"}}},
-                                      {"shape", {{"field", "source"}, {"type", "nominal"}, {"title", ""},
-                                                 {"scale", {{"range", {"diamond"}}}}}}}}});
+    const json layers = bars_ci_and_paper_layers(y, kOurs, any_paper ? "paper" : "");
     json s = vega_lite("Fig. 13: peer techniques on cat4, balanced accuracy (bars: this corpus, 95 % CI; diamonds: paper, k = 5)");
     s["data"] = {{"values", values}};
     s["facet"] = {{"column", {{"field", "quantity"}, {"type", "nominal"}, {"title", nullptr},
