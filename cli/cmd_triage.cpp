@@ -130,12 +130,7 @@ void apply(const ApplyOptions& o) {
     runs << table.runs[r].run_id << "," << table.runs[r].program << "," << d.cluster << "," << d.terminate << ","
          << u << "\n";
   }
-  const double nan = std::nan("");
-  c.precision = c.tp + c.fp ? double(c.tp) / double(c.tp + c.fp) : nan;
-  c.recall = c.tp + c.fn ? double(c.tp) / double(c.tp + c.fn) : nan;
-  c.f1 = std::isnan(c.precision) || std::isnan(c.recall) || c.precision + c.recall == 0
-             ? nan
-             : 2 * c.precision * c.recall / (c.precision + c.recall);
+  c = triage::with_ratios(c);
   if (!o.out.empty()) write_file_atomically(o.out, runs.str());
   std::cout << o.corpus << ": " << c.runs << " runs, " << (c.tp + c.fp) << " flagged; tp " << c.tp << ", fp " << c.fp
             << ", fn " << c.fn << ", tn " << c.tn << "; precision " << format_share(c.precision) << ", recall "

@@ -134,6 +134,7 @@ PeersOutput run_peers(const CorpusReader& corpus, const PeersOptions& o, Engine&
   res.runs = table.runs.size();
   res.skipped_unlabelled = table.skipped_unlabelled;
   res.skipped_empty = table.skipped_empty;
+  res.skipped_terminated = table.skipped_terminated;
   std::set<std::string> programs, categories;
   for (const auto& r : table.runs) programs.insert(r.program), categories.insert(r.label);
   res.programs = programs.size();
@@ -271,8 +272,7 @@ std::map<std::string, std::string> render_peers(const PeersResults& res) {
   nlohmann::json not_computable = nlohmann::json::object();
   for (const auto& [t, items] : res.not_computable) not_computable[t] = items;
   // "runs" + "runs_skipped_zero_epochs" = the corpus's runs (report/results.cpp checks it).
-  files["run.json"] =
-      nlohmann::json{{"analysis", "peers"},
+  files["run.json"] = run_json_text(nlohmann::json{{"analysis", "peers"},
                      {"corpus", res.corpus},
                      {"runs", res.runs + res.skipped_unlabelled},
                      {"runs_evaluated", res.runs},
@@ -292,8 +292,7 @@ std::map<std::string, std::string> render_peers(const PeersResults& res) {
                      {"techniques", o.techniques.empty() ? peer_techniques() : o.techniques},
                      {"not_computable", not_computable},
                      {"notes", res.notes}}
-          .dump(2) +
-      "\n";
+          , res.skipped_terminated);
   {
     std::ostringstream f;
     f << "technique,classifier,features,runs,programs,within,within_low,within_high,heldout,heldout_low,heldout_high,"

@@ -47,7 +47,7 @@ struct RuleRow {
 struct PeersResults {
   PeersOptions options;
   std::string corpus;
-  size_t runs = 0, programs = 0, skipped_unlabelled = 0, skipped_empty = 0;
+  size_t runs = 0, programs = 0, skipped_unlabelled = 0, skipped_empty = 0, skipped_terminated = 0;
   std::vector<std::string> categories;
   std::vector<PeerFeatures> features;  // techniques with features evaluated
   std::vector<Fig13Row> fig13;

@@ -29,6 +29,13 @@ inline nlohmann::json jcell(const Cell& c) {
   return {{"value", jnum(c.value)}, {"ci_low", jnum(c.low)}, {"ci_high", jnum(c.high)}};
 }
 inline std::string cell_csv(const Cell& c) { return num(c.value) + "," + num(c.low) + "," + num(c.high); }
+// An analysis's run.json text. Runs a triage rule stopped, which load_runs left
+// out, are counted under "runs_skipped_terminated" only when there are any (so
+// ordinary results keep their bytes); report/ adds them to the runs accounted.
+inline std::string run_json_text(nlohmann::json run, size_t skipped_terminated) {
+  if (skipped_terminated) run["runs_skipped_terminated"] = skipped_terminated;
+  return run.dump(2) + "\n";
+}
 inline std::string cell_header(const std::string& p) { return p + "," + p + "_ci_low," + p + "_ci_high"; }
 
 }  // namespace dynfault::evaluate

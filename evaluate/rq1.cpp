@@ -157,6 +157,7 @@ Inputs prepare(const CorpusReader& corpus, const Rq1Options& o, Rq1Results& res)
   res.runs = table.runs.size();
   res.skipped_unlabelled = table.skipped_unlabelled;
   res.skipped_empty = table.skipped_empty;
+  res.skipped_terminated = table.skipped_terminated;
   std::vector<std::string> all_programs;
   for (const auto& r : table.runs) all_programs.push_back(r.program);
   in.identity = index_programs(all_programs);

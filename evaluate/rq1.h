@@ -94,7 +94,7 @@ struct Rq1Results {
   Rq1Options options;
   std::string corpus;
   std::vector<std::string> channels;
-  size_t runs = 0, programs = 0, skipped_unlabelled = 0, skipped_empty = 0;
+  size_t runs = 0, programs = 0, skipped_unlabelled = 0, skipped_empty = 0, skipped_terminated = 0;
   std::map<int, size_t> runs_shorter_than_k;
   std::vector<TaskInfo> tasks;
   std::vector<SplitRow> splits;

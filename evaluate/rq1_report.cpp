@@ -64,7 +64,7 @@ std::map<std::string, std::string> render_rq1(const Rq1Results& r) {
   for (const auto& [k, n] : r.runs_shorter_than_k) shorter[std::to_string(k)] = n;
   json redraws = json::object();
   for (const auto& [t, n] : r.bootstrap_redraws) redraws[t] = n;
-  put_json("run.json",
+  files["run.json"] = run_json_text(json(
            {{"analysis", "rq1"},
             {"corpus", r.corpus},
             {"channels", o.channels},
@@ -90,7 +90,7 @@ std::map<std::string, std::string> render_rq1(const Rq1Results& r) {
             {"runs_shorter_than_k", shorter},
             {"classifier", "LogisticRegression(C=1, class_weight='balanced', multi_class='ovr'), exact optimum"},
             {"preprocessing", "clip +-1e12, SimpleImputer(median), StandardScaler; fitted on training folds"},
-            {"tasks", tasks}});
+            {"tasks", tasks}}), r.skipped_terminated);
   {
     std::ostringstream f;
     f << "task,title,evaluated,runs,programs,classes,note\n";

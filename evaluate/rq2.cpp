@@ -43,11 +43,10 @@ double median_of(std::vector<double> v) {
 double ratio(double a, double b) { return b > 0 ? a / b : kNaN; }
 
 TriageCounts finish_counts(TriageCounts c) {
-  c.precision = ratio(double(c.tp), double(c.tp + c.fp));
-  c.recall = ratio(double(c.tp), double(c.tp + c.fn));
-  c.f1 = std::isnan(c.precision) || std::isnan(c.recall) || c.precision + c.recall == 0
-             ? kNaN
-             : 2 * c.precision * c.recall / (c.precision + c.recall);
+  const triage::Counts r = triage::with_ratios({c.runs, c.tp, c.fp, c.fn, c.tn});
+  c.precision = r.precision;
+  c.recall = r.recall;
+  c.f1 = r.f1;
   return c;
 }
 
@@ -117,9 +116,9 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
   };
   const Eigen::Index c_mean = col(cc.mean_hvp), c_std = col(cc.hvp_std), c_grad = col(cc.grad_std);
   // The per-layer profile summaries (median, max, min log10 ||Hv||, slope over depth), when logged.
+  const std::string* profile_channels[] = {&cc.layer_median, &cc.layer_max, &cc.layer_min, &cc.layer_log_slope};
   std::vector<Eigen::Index> c_profile;
-  for (const std::string* c : {&cc.layer_median, &cc.layer_max, &cc.layer_min, &cc.layer_log_slope})
-    c_profile.push_back(col(*c));
+  for (const std::string* c : profile_channels) c_profile.push_back(col(*c));
   const bool profile = std::all_of(c_profile.begin(), c_profile.end(), [](Eigen::Index c) { return c >= 0; });
   Geometry g;
   std::vector<std::vector<double>> profile_values;
@@ -155,10 +154,8 @@ Geometry epoch0_geometry(const RunTable& table, const std::vector<int>& cf_rows,
       }
     g.layer_hvp.push_back(std::move(layers));
     std::vector<double> pv;
-    if (profile) {
-      const std::string* names[] = {&cc.layer_median, &cc.layer_max, &cc.layer_min, &cc.layer_log_slope};
-      for (size_t k = 0; k < c_profile.size(); ++k) pv.push_back(value(c_profile[k], *names[k]));
-    }
+    if (profile)
+      for (size_t k = 0; k < c_profile.size(); ++k) pv.push_back(value(c_profile[k], *profile_channels[k]));
     profile_values.push_back(std::move(pv));
     g.unstable.push_back(instability.y[r]);
     g.programs.push_back(table.runs[r].program);
@@ -250,6 +247,7 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
       throw Error(corpus.path(), "RQ2 needs the channel '" + c + "'");
   res.runs = table.runs.size();
   res.skipped_empty = table.skipped_empty;
+  res.skipped_terminated = table.skipped_terminated;
   std::vector<std::string> all_programs;
   for (const auto& r : table.runs) all_programs.push_back(r.program);
   res.programs = sorted_unique(all_programs).size();

@@ -115,7 +115,7 @@ struct PrPoint {
 struct Rq2Results {
   Rq2Options options;
   std::string corpus;
-  size_t runs = 0, programs = 0, skipped_empty = 0, cf_runs = 0, cf_programs = 0, cf_excluded = 0;
+  size_t runs = 0, programs = 0, skipped_empty = 0, skipped_terminated = 0, cf_runs = 0, cf_programs = 0, cf_excluded = 0;
   std::vector<std::string> geometry_features;
   std::map<std::string, std::string> notes;  // part -> why skipped ("" when it ran)
   std::vector<ThresholdSummary> thresholds;

@@ -49,7 +49,7 @@ std::map<std::string, std::string> render_rq2(const Rq2Results& r) {
       a.push_back({{"part", p}, {"status", status}, {"note", note}});
     }
     files["parts.csv"] = f.str();
-    put_json("run.json",
+    files["run.json"] = run_json_text(json(
              {{"analysis", "rq2"},
               {"corpus", r.corpus},
               {"runs", r.runs},
@@ -73,7 +73,7 @@ std::map<std::string, std::string> render_rq2(const Rq2Results& r) {
               {"restarts", o.restarts},
               {"mismatch_window", o.mismatch_window},
               {"geometry_features", r.geometry_features},
-              {"parts", a}});
+              {"parts", a}}), r.skipped_terminated);
   }
 
   if (ran("fig5a")) {

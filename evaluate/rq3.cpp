@@ -105,6 +105,7 @@ Rq3Output run_rq3(const CorpusReader& corpus, const Rq3Options& o, Engine& engin
   const RunTable table = load_runs(corpus, LabelSource::Every, o.include_terminated);
   res.runs = table.runs.size();
   res.skipped_empty = table.skipped_empty;
+  res.skipped_terminated = table.skipped_terminated;
   {
     std::set<std::string> p;
     for (const auto& r : table.runs) p.insert(r.program);

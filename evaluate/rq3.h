@@ -91,7 +91,7 @@ struct Rq3Coefficients {
 struct Rq3Results {
   Rq3Options options;
   std::string corpus;
-  size_t runs = 0, programs = 0, skipped_empty = 0;
+  size_t runs = 0, programs = 0, skipped_empty = 0, skipped_terminated = 0;
   size_t excluded_unstable = 0, excluded_no_accuracy = 0, labelled = 0;
   size_t runs_cf = 0, runs_of = 0, runs_both = 0;  // labelled runs carrying each probe
   std::string control;  // program_overlap, exact, single_probe

@@ -124,7 +124,7 @@ std::map<std::string, std::string> render_rq3(const Rq3Results& r) {
                     {"same_runs_as", p.same_runs_as}});
   json notes = json::object();
   for (const auto& [part, note] : r.notes) notes[part] = note;
-  put_json("run.json",
+  files["run.json"] = run_json_text(json(
            {{"analysis", "rq3"},
             {"corpus", r.corpus},
             {"runs", r.runs},
@@ -159,7 +159,7 @@ std::map<std::string, std::string> render_rq3(const Rq3Results& r) {
               {"instability_threshold", o.instability_threshold},
               {"gap", o.gap},
               {"gap_rule", gap_rule_name(o.gap_rule)},
-              {"ci_level_percent", o.level_percent}}}});
+              {"ci_level_percent", o.level_percent}}}}), r.skipped_terminated);
 
   std::ostringstream md;
   md << "# RQ3: train/validation mismatch (docs/rq3.md)\n\n"

@@ -19,7 +19,7 @@ ReportSummary write_report(const ReportOptions& o) {
   if (!fs::is_regular_file(o.corpus)) throw Error(o.corpus, "corpus file does not exist");
   const collect::CorpusSummary corpus = collect::summarize_corpus(o.corpus);
   const std::string sha256 = sha256_file_hex(o.corpus);
-  const Results results = Results::load(o.results, CorpusIdentity{o.corpus, sha256, corpus.trace_files, corpus.runs_per_status.count("terminated") ? corpus.runs_per_status.at("terminated") : 0});
+  const Results results = Results::load(o.results, CorpusIdentity{o.corpus, sha256, corpus.trace_files});
   const FigureInputs in{o.corpus, corpus, results};
   const Built built = build_report(in, sha256, o);
 

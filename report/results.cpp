@@ -83,10 +83,11 @@ namespace {
 // Runs the analysis accounted for (evaluated + skipped); each must equal the corpus's run count.
 size_t runs_accounted(const json& run, const std::string& where) {
   const std::string analysis = field<std::string>(run, "analysis", where);
+  const size_t terminated = optional_field<size_t>(run, "runs_skipped_terminated", 0, where);
   if (analysis == "rq1")
     return field<size_t>(run, "runs_evaluated", where) + field<size_t>(run, "runs_skipped_unlabelled", where) +
-           field<size_t>(run, "runs_skipped_zero_epochs", where);
-  return field<size_t>(run, "runs", where) + field<size_t>(run, "runs_skipped_zero_epochs", where);
+           field<size_t>(run, "runs_skipped_zero_epochs", where) + terminated;
+  return field<size_t>(run, "runs", where) + field<size_t>(run, "runs_skipped_zero_epochs", where) + terminated;
 }
 
 void check_corpus(const json& run, const std::string& where, const CorpusIdentity& corpus) {
@@ -98,7 +99,7 @@ void check_corpus(const json& run, const std::string& where, const CorpusIdentit
     return;
   }
   const size_t runs = runs_accounted(run, where);
-  if (runs != corpus.runs && runs != corpus.runs - corpus.terminated)
+  if (runs != corpus.runs)
     throw Error(where, "results of another corpus (they account for " + std::to_string(runs) + " runs, " +
                            corpus.path + " holds " + std::to_string(corpus.runs) + ")");
 }

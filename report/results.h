@@ -60,7 +60,6 @@ struct SkippedAnalysis {
 struct CorpusIdentity {
   std::string path, sha256;
   size_t runs = 0;
-  size_t terminated = 0;  // runs a triage rule stopped: analyses leave them out unless --include-terminated
 };
 
 class Results {

@@ -199,13 +199,11 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
   // trained without it; a stopped one keeps its epochs and names the rule.
   const triage::Rule* rule = request.triage.get();
   if (rule) {
-    const std::vector<std::string> logged =
-        rule->epoch == "at_init" ? [&] {
-          std::vector<std::string> keys;
-          for (const auto& kv : trace.at_init) keys.push_back(kv.first);
-          return keys;
-        }()
-                                 : names;
+    std::vector<std::string> logged = names;  // the probe rows' channels, or the at_init keys
+    if (rule->epoch == "at_init") {
+      logged.clear();
+      for (const auto& kv : trace.at_init) logged.push_back(kv.first);
+    }
     const std::string missing = triage::missing_channels(*rule, logged);
     if (!missing.empty()) throw Error("--triage", missing);
   }

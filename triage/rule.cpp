@@ -85,6 +85,16 @@ bool finite_all(const std::vector<double>& v) {
 
 }  // namespace
 
+Counts with_ratios(Counts c) {
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : kNaN; };
+  c.precision = ratio(double(c.tp), double(c.tp + c.fp));
+  c.recall = ratio(double(c.tp), double(c.tp + c.fn));
+  c.f1 = std::isnan(c.precision) || std::isnan(c.recall) || c.precision + c.recall == 0
+             ? kNaN
+             : 2 * c.precision * c.recall / (c.precision + c.recall);
+  return c;
+}
+
 double log10_clamped(double x) {
   if (std::isnan(x)) return kNaN;
   return std::log10(std::min(std::max(x, 1e-12), 1e12));

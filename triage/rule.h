@@ -32,6 +32,8 @@ struct Counts {
   size_t runs = 0, tp = 0, fp = 0, fn = 0, tn = 0;
   double precision = 0, recall = 0, f1 = 0;  // NaN where undefined
 };
+// Counts with precision, recall and F1 computed from tp, fp, fn (NaN where undefined).
+Counts with_ratios(Counts c);
 
 struct Rule {
   static constexpr int kFormatVersion = 1;
