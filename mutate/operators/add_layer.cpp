@@ -1,6 +1,7 @@
 // LAD: inserts one layer after a Dense, Dropout or Activation layer that comes
-// before the output layer (CNN and RNN programs, as DEFault's EFI: "insert a
-// layer after a Dense/Dropout/Activation statement"). Inserted layers:
+// before the output layer (DEFault's EFI: "insert a layer after a
+// Dense/Dropout/Activation statement"; EFI offers it to CNN and RNN programs,
+// dynfault to FFNNs too, as Deep4ge's traces: docs/mutate.md). Inserted layers:
 // Deep4ge's three (the first three of DEFault's list): Dense(32, relu),
 // Dropout(0.5), Activation(tanh). Inserting after the output layer is left
 // out: the output width and activation belong to the labels and loss.
@@ -50,7 +51,7 @@ class AddLayer : public Operator {
 
   Enumeration enumerate(const ProgramSpec& spec) const override {
     Enumeration e;
-    if (std::string why = architecture_gate(spec, {Architecture::CNN, Architecture::RNN}); !why.empty()) {
+    if (std::string why = architecture_gate(spec, {Architecture::FFNN, Architecture::CNN, Architecture::RNN}); !why.empty()) {
       e.reason = why;
       return e;
     }
@@ -64,7 +65,7 @@ class AddLayer : public Operator {
 
   Applied apply(const ProgramSpec& spec, const Json& parameters) const override {
     const Params p(parameters, where(spec));
-    if (std::string why = architecture_gate(spec, {Architecture::CNN, Architecture::RNN}); !why.empty())
+    if (std::string why = architecture_gate(spec, {Architecture::FFNN, Architecture::CNN, Architecture::RNN}); !why.empty())
       throw Error(where(spec), why);
     p.expect_keys({"after", "insert"});
     const size_t after = p.layer(spec, "after");

@@ -1,7 +1,8 @@
-// LCN: units of one Dense layer other than the output layer (CNN and RNN
-// programs, as DEFault's --all_cnn/--all_rnn). Values {1, 2, 5, 10, 50}:
-// DEFault's EFI code. Per layer (DEFault rewrites them all at once), so each
-// mutant changes exactly one width.
+// LCN: units of one Dense layer other than the output layer. Values
+// {1, 2, 5, 10, 50}: DEFault's EFI code. Per layer (DEFault rewrites them all
+// at once), so each mutant changes exactly one width. EFI offers it to CNN and
+// RNN programs only (--all_cnn/--all_rnn); dynfault also mutates FFNNs, as the
+// published Deep4ge traces and the paper's Layer category do (docs/mutate.md).
 #include "mutate/layer_operator.h"
 
 namespace dynfault::mutate {
@@ -10,7 +11,7 @@ DYNFAULT_OPERATOR(change_dense_units) {
   LayerRule r;
   r.info = {"change_dense_units", "LCN", FaultCategory::Layer, SearchKind::Exhaustive,
             "units of one Dense layer (not the output layer)", "1, 2, 5, 10, 50 (DEFault EFI)"};
-  r.architectures = {Architecture::CNN, Architecture::RNN};
+  r.architectures = {Architecture::FFNN, Architecture::CNN, Architecture::RNN};
   r.value_key = "units";
   r.no_target_reason = "the program has no Dense layer other than the output layer";
   r.not_target = [](const ProgramSpec& s, size_t i) -> std::string {

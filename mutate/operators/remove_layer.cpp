@@ -1,5 +1,6 @@
-// LRM: removes one Dense, Dropout or Activation layer (CNN and RNN programs, as
-// DEFault's EFI: "remove a Dense/Dropout/Activation statement"). Not removed:
+// LRM: removes one Dense, Dropout or Activation layer (DEFault's EFI: "remove
+// a Dense/Dropout/Activation statement"; EFI offers it to CNN and RNN programs,
+// dynfault to FFNNs too, as Deep4ge's traces: docs/mutate.md). Not removed:
 // the output layer (the labels fix its width) and layers that do nothing
 // (Activation('linear'), Dropout(0)), whose removal would change nothing.
 #include "mutate/layer_operator.h"
@@ -10,7 +11,7 @@ DYNFAULT_OPERATOR(remove_layer) {
   LayerRule r;
   r.info = {"remove_layer", "LRM", FaultCategory::Layer, SearchKind::Single,
             "one Dense/Dropout/Activation layer removed", "none (one mutant per removable layer)"};
-  r.architectures = {Architecture::CNN, Architecture::RNN};
+  r.architectures = {Architecture::FFNN, Architecture::CNN, Architecture::RNN};
   r.no_target_reason = "no Dense/Dropout/Activation layer can be removed (only the output layer or no-op layers)";
   r.not_target = [](const ProgramSpec& s, size_t i) -> std::string {
     const LayerSpec& l = s.layers[i];

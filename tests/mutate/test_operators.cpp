@@ -178,7 +178,7 @@ TEST(Operators, LayerOperatorsActWhereverTheirLayersAre) {
     EXPECT_EQ(applies("change_strides"), cnn && (has_type(s, conv) || has_type(s, pool))) << id;
     EXPECT_EQ(applies("change_padding"), cnn && (has_type(s, conv) || has_type(s, pool))) << id;
     EXPECT_EQ(applies("change_filters"), cnn && has_type(s, conv, true)) << id;
-    EXPECT_EQ(applies("change_dense_units"), (cnn || rnn) && has_type(s, dense, true)) << id;
+    EXPECT_EQ(applies("change_dense_units"), has_type(s, dense, true)) << id;
     EXPECT_EQ(applies("swap_lstm_gru"), rnn && has_type(s, lstm_gru)) << id;
     EXPECT_EQ(applies("change_recurrent_units"), rnn && has_type(s, lstm_gru, true)) << id;
     // Kernel sizes: every convolution gets each of {1, 2, 7} except its own size.
@@ -192,9 +192,14 @@ TEST(Operators, LayerOperatorsActWhereverTheirLayersAre) {
       }
       EXPECT_EQ(c.count("change_kernel_size") ? c.at("change_kernel_size") : 0, expected) << id;
     }
-    // FFNN programs get no layer-category mutants (DEFault's EFI: --all_cnn / --all_rnn only).
+    // FFNN programs get Layer mutants from exactly LCN, LAD and LRM (a documented deviation from
+    // DEFault's EFI, whose flags offer them to CNN and RNN programs only), and every dynfault38 FFNN
+    // has a hidden Dense layer, so each gets all three.
     if (s.architecture == Architecture::FFNN) {
-      for (const auto& [op, n] : c) EXPECT_NE(operators().get(op).info().category, FaultCategory::Layer) << id << op;
+      for (const auto& [op, n] : c)
+        if (operators().get(op).info().category == FaultCategory::Layer)
+          EXPECT_TRUE(op == "change_dense_units" || op == "add_layer" || op == "remove_layer") << id << op;
+      for (const char* op : {"change_dense_units", "add_layer", "remove_layer"}) EXPECT_TRUE(applies(op)) << id << op;
     }
     ++checked;
   }
@@ -219,9 +224,12 @@ TEST(Operators, XorCatalogueIsExactlyAsDocumented) {
       {"change_loss_function", 12},      // 13 minus mse
       {"change_optimisation_function", 5},
       {"add_weights_regularisation", 6},  // 2 kernels x {l1, l2, l1_l2}
+      {"add_layer", 6},           // after layers 0 (Dense) and 1 (Activation) x 3 inserted layers
+      {"change_dense_units", 5},  // Dense(4) -> 1, 2, 5, 10, 50
+      {"remove_layer", 3},        // Dense(4) and both sigmoid activations; never the output Dense
   };
   EXPECT_EQ(count_by_operator(mutants), expected);
-  EXPECT_EQ(mutants.size(), 91u);
+  EXPECT_EQ(mutants.size(), 105u);
   // Deterministic order: the first mutants are the hyperparameter ones, in name order.
   EXPECT_EQ(mutants[0].operator_name, "change_batch_size");
   EXPECT_EQ(mutants[0].parameters, Json({{"batch_size", 32}}));
