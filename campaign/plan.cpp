@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/json_fields.h"
 #include "core/seed.h"
+#include "campaign/cost_model.h"
 #include "campaign/journal.h"
 
 namespace dynfault::campaign {
@@ -55,7 +56,8 @@ const ProbeSet& probes_for(const CampaignSettings& s, const std::string& program
   return it == s.probes_by_program.end() ? s.probes : it->second;
 }
 
-std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs) {
+std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs,
+                                                       const std::vector<std::string>& excluded) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(read_text_file(path));
@@ -63,9 +65,10 @@ std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, 
     throw Error(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw Error(path, "must be a JSON object {\"<program id>\": \"cf\" | \"of\" | \"cf,of\" | \"none\"}");
-  const std::set<std::string> planned(programs.begin(), programs.end());
+  const std::set<std::string> planned(programs.begin(), programs.end()), left_out(excluded.begin(), excluded.end());
   std::map<std::string, ProbeSet> out;
   for (const auto& [program, probes] : j.items()) {
+    if (left_out.count(program)) continue;
     if (!planned.count(program)) throw Error(path, "names program '" + program + "', which the plan does not select");
     if (!probes.is_string()) throw Error(path, "program '" + program + "': probes must be a string such as \"cf\"");
     out[program] = parse_probes(probes.get<std::string>(), path + ": program " + program);
@@ -86,6 +89,8 @@ nlohmann::json to_json(const CampaignSettings& s) {
     for (const auto& [program, probes] : s.probes_by_program) by[program] = to_string(probes);
     j["probes_by_program"] = by;
   }
+  if (!s.cost_model.empty()) j["cost_model"] = s.cost_model;
+  if (!s.of_compat.empty()) j["of_compat"] = s.of_compat;
   return j;
 }
 
@@ -109,6 +114,9 @@ CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& 
         s.probes_by_program[program] = parse_probes(probes.get<std::string>(), w + ": probes_by_program");
       }
     }
+    s.cost_model = optional_field<std::string>(j, "cost_model", "", w);
+    s.of_compat = optional_field<std::string>(j, "of_compat", "", w);
+    if (!s.of_compat.empty() && s.of_compat != "v2") throw Error(w, "of_compat must be \"v2\" when present");
   } catch (const std::invalid_argument&) {
     throw Error(where, "bad settings: seed is not an integer");
   }
@@ -209,13 +217,14 @@ std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIde
     t.seed = task_seed(settings.seed, t.run_id);
     t.probes = probes_for(settings, run.program);
     t.scale = settings.scale;
+    t.of_compat = t.probes.has("of") ? settings.of_compat : "";  // the callback's side effect came with OF
     t.expected_cost = expected_cost;
     tasks.push_back(std::move(t));
   }
   return tasks;
 }
 
-Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
+Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo, const CostModel* cost) {
   check_settings(settings);
   Plan plan;
   plan.settings = settings;
@@ -228,7 +237,9 @@ Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo) {
     run.operator_name = op;
     run.category = parse_optional_category(category, "mutant " + mutant_id);
     run.parameters = parameters;
-    for (auto& t : repeat_tasks(settings, run, estimate_cost(trained, settings.scale, probes_for(settings, spec.id))))
+    const double expected = cost ? cost->seconds(spec, trained, settings)
+                                 : estimate_cost(trained, settings.scale, probes_for(settings, spec.id));
+    for (auto& t : repeat_tasks(settings, run, expected))
       plan.tasks.push_back(std::move(t));
   };
   for (const auto& program : settings.programs) {

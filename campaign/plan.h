@@ -35,12 +35,21 @@ struct CampaignSettings {
   int max_mutants = -1;               // per program; -1 = all
   uint64_t seed = 0;
   int shards = 1;
+  // How the tasks' expected costs were made: "" = the heuristic (estimate_cost), "calibrated" = the
+  // cost model of campaign/cost_model.h (`campaign plan --estimate`); plan.json holds the key only then.
+  std::string cost_model;
+  // "v2": the runs that carry the OF probe reproduce the published OF callback's lr x 0.9 per epoch
+  // (`campaign plan --of-compat v2`; RunIdentity::of_compat). "": off, the default.
+  std::string of_compat;
 };
 // The probes the runs of `program` use.
 const ProbeSet& probes_for(const CampaignSettings& s, const std::string& program);
 // Reads a --probes-by-program file: a JSON object {"<program id>": "cf" | "of" | "cf,of" | "none"}
-// that names every program of `programs` and no other. Throws dynfault::Error naming the file.
-std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs);
+// that names every program of `programs` and no other, except programs the plan left out on purpose
+// (`excluded`, `campaign plan --exclude`), which it may name and which are ignored, so one profile
+// serves a plan with or without its heavy programs. Throws dynfault::Error naming the file.
+std::map<std::string, ProbeSet> read_probes_by_program(const std::string& path, const std::vector<std::string>& programs,
+                                                       const std::vector<std::string>& excluded = {});
 nlohmann::json to_json(const CampaignSettings& s);
 CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& where);
 
@@ -108,8 +117,11 @@ Candidates mutant_candidates(const ProgramSpec& original);
 // dropped with its first setting.
 Candidates choose_mutants(const Candidates& all, int max_mutants, uint64_t seed);
 
-// Builds the plan: originals and mutants x repeats, stable ids and seeds.
-Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo);
+// Builds the plan: originals and mutants x repeats, stable ids and seeds. Expected task costs come
+// from `cost` when given (its calibrated seconds; set settings.cost_model), else the heuristic. They
+// order dispatch only: no trace depends on them.
+class CostModel;
+Plan make_plan(const CampaignSettings& settings, const ProgramZoo& zoo, const CostModel* cost = nullptr);
 
 // Splits a plan by program into `shards` plans, balancing expected cost
 // (largest program first onto the least loaded shard; ties by program id).

@@ -8,9 +8,15 @@
 #include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <boost/serialization/version.hpp>
 
 #include "core/error.h"
 #include "core/probe_catalogue.h"
+
+// Version 1 adds of_compat (RunIdentity, Trace) at the end; version-0 archives (batch files of a
+// campaign begun by an older binary) still read, with no compatibility mode.
+BOOST_CLASS_VERSION(dynfault::RunTask, 1)
+BOOST_CLASS_VERSION(dynfault::Trace, 1)
 
 namespace boost::serialization {
 
@@ -48,15 +54,17 @@ void save(Archive& ar, const dynfault::RunTask& t, const unsigned) {
   ar << t.repeat << t.seed << t.probes;
   const int scale = static_cast<int>(t.scale);
   ar << scale << t.spec << t.expected_cost;
+  ar << t.of_compat;  // class version 1
 }
 
 template <class Archive>
-void load(Archive& ar, dynfault::RunTask& t, const unsigned) {
+void load(Archive& ar, dynfault::RunTask& t, const unsigned version) {
   std::string architecture, category;
   ar >> t.run_id >> t.program >> architecture >> t.mutant_id >> t.operator_name >> category >> t.parameters;
   ar >> t.repeat >> t.seed >> t.probes;
   int scale = 0;
   ar >> scale >> t.spec >> t.expected_cost;
+  if (version >= 1) ar >> t.of_compat;
   const std::string where = "task " + t.run_id;
   t.architecture = dynfault::parse_architecture(architecture, where);
   t.category = dynfault::parse_optional_category(category, where);
@@ -74,7 +82,7 @@ void serialize(Archive& ar, dynfault::LayerSeries& s, const unsigned) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, dynfault::Trace& t, const unsigned) {
+void serialize(Archive& ar, dynfault::Trace& t, const unsigned version) {
   ar& t.run_id& t.program& t.architecture& t.mutant_id& t.operator_name& t.category& t.parameters;
   ar& t.repeat& t.seed& t.probes& t.scale& t.source;
   int status = static_cast<int>(t.status);
@@ -83,6 +91,7 @@ void serialize(Archive& ar, dynfault::Trace& t, const unsigned) {
   ar& t.error& t.unstable& t.first_unstable_epoch& t.wall_seconds& t.triage_rule;
   ar& t.versions& t.at_init;
   ar& t.channel_names& t.channel_units& t.values& t.layer_series;
+  if (version >= 1) ar& t.of_compat;  // batch files written before it (version 0) still read
 }
 
 template <class Archive>

@@ -1,8 +1,14 @@
 #include "campaign/status.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "campaign/journal.h"
 #include "campaign/plan.h"
@@ -16,11 +22,43 @@ namespace {
 struct StatusCounts {
   size_t done = 0, total = 0, crashed = 0, mutants = 0, decided = 0, killed = 0;
   bool complete = false, consolidated = false;
+  // Estimate vs actual over the finished tasks that status.jsonl timed.
+  size_t timed = 0;
+  double estimated_seconds = 0, actual_seconds = 0;
+  std::string cost_model;
 };
 
+// Seconds of each task's last attempt in <dir>/status.jsonl (written by the master, one JSON object
+// per line; a torn last line after a kill is skipped).
+std::map<std::string, double> attempt_seconds(const std::string& dir) {
+  std::map<std::string, double> seconds;
+  std::ifstream in(dir + "/status.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("seconds") ||
+        !j["seconds"].is_number())
+      continue;
+    seconds[j["id"].get<std::string>()] = j["seconds"].get<double>();
+  }
+  return seconds;
+}
+
 StatusCounts status_of(const std::string& dir) {
-  const CampaignState state(load_plan(dir), read_journal(dir + "/journal.log"));
+  const Plan plan = load_plan(dir);
+  const JournalContents journal = read_journal(dir + "/journal.log");
+  const auto seconds = attempt_seconds(dir);
+  std::set<std::string> done;
+  for (const auto& d : journal.done) done.insert(d.task_id);
   StatusCounts c;
+  c.cost_model = plan.settings.cost_model.empty() ? "heuristic" : plan.settings.cost_model;
+  for (const auto& t : plan.tasks) {
+    const auto it = seconds.find(t.run_id);
+    if (it == seconds.end() || !done.count(t.run_id)) continue;
+    ++c.timed;
+    c.estimated_seconds += t.expected_cost;
+    c.actual_seconds += it->second;
+  }
+  const CampaignState state(plan, journal);
   c.done = state.done_count();
   c.total = state.size();
   c.crashed = state.crashed_count();
@@ -40,7 +78,14 @@ std::string format(const std::string& name, const StatusCounts& c) {
                 c.decided, c.mutants, c.killed,
                 c.complete ? (c.consolidated ? "; complete (traces.h5)" : "; complete (traces.h5 not yet written)")
                            : "");
-  return buf;
+  std::string text = buf;
+  if (c.timed > 0) {
+    std::snprintf(buf, sizeof buf, "\n  cost of the %zu finished tasks: estimated %.3f core-hours (%s), took %.3f (actual/estimate %.2f)",
+                  c.timed, c.estimated_seconds / 3600, c.cost_model.c_str(), c.actual_seconds / 3600,
+                  c.estimated_seconds > 0 ? c.actual_seconds / c.estimated_seconds : std::nan(""));
+    text += buf;
+  }
+  return text;
 }
 
 }  // namespace
@@ -60,6 +105,10 @@ std::string status_text(const std::string& dir) {
     total.mutants += c.mutants;
     total.decided += c.decided;
     total.killed += c.killed;
+    total.timed += c.timed;
+    total.estimated_seconds += c.estimated_seconds;
+    total.actual_seconds += c.actual_seconds;
+    total.cost_model = c.cost_model;
     complete += c.complete;
   }
   total.complete = complete == shards.size();

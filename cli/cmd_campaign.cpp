@@ -1,5 +1,6 @@
 #include "cli/cmd_campaign.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +20,11 @@
 namespace dynfault::cli {
 using namespace campaign;
 
+campaign::Calibrator& plan_calibrator() {
+  static campaign::Calibrator calibrator;
+  return calibrator;
+}
+
 std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
   static std::vector<std::function<void(CLI::App&)>> extensions;
   return extensions;
@@ -26,16 +32,20 @@ std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
 
 void add_plan_command(CLI::App& campaign) {
   struct Options {
-    std::string set, programs, probes = "cf,of", probes_by_program, scale = "reduced", out;
+    std::string set, programs, exclude, probes = "cf,of", probes_by_program, scale = "reduced", out, cost_cache,
+        of_compat;
     int repeats = 20, max_mutants = -1, shards = 1;
     std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
-    bool force = false;
+    bool force = false, estimate = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* plan = campaign.add_subcommand("plan", "write a campaign directory: settings, task list, empty journal");
   auto* set = plan->add_option("--set", o->set, "a program set: all, ffnn, rnn, cnn, or programs/sets/<name>.json");
   auto* programs = plan->add_option("--programs", o->programs, "comma-separated program ids");
   set->excludes(programs);
+  plan->add_option("--exclude", o->exclude,
+                   "comma-separated program ids left out of the selection (e.g. the heavy programs; a "
+                   "--probes-by-program file may still name them)");
   plan->add_option("--repeats", o->repeats, "runs per original and per mutant setting (DeepCrime: 20)")
       ->capture_default_str();
   auto* probes = plan->add_option("--probes", o->probes, "cf, of, cf,of or none")->capture_default_str();
@@ -43,6 +53,9 @@ void add_plan_command(CLI::App& campaign) {
                    "JSON file {\"<program>\": \"cf\"|\"of\"|\"cf,of\"|\"none\"} naming every planned program: "
                    "per-program probes, as DynFault's CF/OF split (docs/campaign.md)")
       ->excludes(probes);
+  plan->add_option("--of-compat", o->of_compat,
+                   "v2: runs with the OF probe reproduce the published OF callback's side effect (learning rate "
+                   "x 0.9 at every epoch end, logged after the update; docs/run.md); off by default");
   plan->add_option("--scale", o->scale, "full, reduced, tiny (smoke's samples, full epochs) or smoke")->capture_default_str();
   plan->add_option("--max-mutants", o->max_mutants,
                    "at most M mutants per program, spread over fault categories (-1: all)")
@@ -51,10 +64,18 @@ void add_plan_command(CLI::App& campaign) {
       ->capture_default_str();
   plan->add_option("--shards", o->shards, "split by program into S self-contained campaign directories")
       ->capture_default_str();
-  plan->add_option("--out", o->out, "campaign directory to create")->required();
+  plan->add_option("--out", o->out, "campaign directory to create (optional with --estimate)");
   plan->add_flag("--force", o->force, "replace a non-empty --out");
+  plan->add_flag("--estimate", o->estimate,
+                 "print the expected cost (tasks, core-hours, largest task per program) from timed steps of each "
+                 "program on this machine, cached; with --out the plan's task costs are those seconds "
+                 "(docs/campaign.md#cost-estimates)");
+  plan->add_option("--cost-cache", o->cost_cache,
+                   "the cost model's cache file (default $DYNFAULT_COST_CACHE, else ~/.cache/dynfault/cost-model.json)");
   plan->callback([o]() {
     if (o->set.empty() == o->programs.empty()) throw Error("campaign plan", "give exactly one of --set or --programs");
+    if (o->out.empty() && !o->estimate) throw Error("--out", "is required (unless --estimate)");
+    if (!o->cost_cache.empty() && !o->estimate) throw Error("--cost-cache", "needs --estimate");
     const ProgramZoo zoo = ProgramZoo::open_default();
     CampaignSettings s;
     if (!o->set.empty()) {
@@ -64,15 +85,41 @@ void add_plan_command(CLI::App& campaign) {
       s.programs = zoo.resolve(o->programs);
       s.selection = "list:" + o->programs;
     }
+    std::vector<std::string> excluded;
+    if (!o->exclude.empty()) {
+      excluded = zoo.resolve(o->exclude);
+      for (const auto& id : excluded)
+        if (std::find(s.programs.begin(), s.programs.end(), id) == s.programs.end())
+          throw Error("--exclude", "program " + id + " is not in the selection");
+      s.programs.erase(std::remove_if(s.programs.begin(), s.programs.end(),
+                                      [&](const std::string& id) {
+                                        return std::find(excluded.begin(), excluded.end(), id) != excluded.end();
+                                      }),
+                       s.programs.end());
+      if (s.programs.empty()) throw Error("--exclude", "leaves no program in the selection");
+      s.selection += " minus:" + o->exclude;
+    }
     s.repeats = o->repeats;
     s.probes = parse_probes(o->probes, "--probes");
     if (!o->probes_by_program.empty())
-      s.probes_by_program = read_probes_by_program(o->probes_by_program, s.programs);
+      s.probes_by_program = read_probes_by_program(o->probes_by_program, s.programs, excluded);
     s.scale = parse_scale(o->scale, "--scale");
     s.max_mutants = o->max_mutants;
     s.seed = parse_seed("--seed", o->seed);
     s.shards = o->shards;
-    const Plan p = make_plan(s, zoo);
+    if (!o->of_compat.empty() && o->of_compat != "v2") throw Error("--of-compat", "must be v2 (got '" + o->of_compat + "')");
+    s.of_compat = o->of_compat;
+    std::unique_ptr<campaign::CostModel> cost;
+    if (o->estimate) {
+      if (!plan_calibrator()) throw Error("--estimate", "this binary cannot time programs (no runner)");
+      cost = std::make_unique<campaign::CostModel>(o->cost_cache.empty() ? campaign::CostModel::default_cache_path()
+                                                                         : o->cost_cache);
+      cost->calibrate_missing(s, zoo, plan_calibrator(), std::cerr);
+      s.cost_model = "calibrated";
+    }
+    const Plan p = make_plan(s, zoo, cost.get());
+    if (o->estimate) std::cout << campaign::estimate_text(p, cost.get(), zoo);
+    if (o->out.empty()) return;
     write_campaign(o->out, p, o->force);
     std::cout << "campaign " << o->out << ": " << p.settings.programs.size() << " programs, " << p.mutants.size()
               << " mutants + " << p.searches.size() << " searches, " << p.tasks.size() << " tasks"

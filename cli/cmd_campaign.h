@@ -12,6 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "campaign/cost_model.h"
+
 namespace dynfault::cli {
 
 void add_plan_command(CLI::App& campaign);
@@ -20,6 +22,11 @@ void add_status_command(CLI::App& campaign);
 // DYNFAULT_CAMPAIGN_EXECUTOR says otherwise. Exits the process with the
 // campaign's exit code (campaign/dispatch.h) when it is not 0.
 void add_run_command(CLI::App& campaign, const std::string& default_executor);
+
+// What `campaign plan --estimate` times programs with: the runner library's calibrate in the
+// dynfault binary (cli/cmd_campaign_run.cpp), a stand-in in the torch-free test driver; empty: the
+// binary cannot calibrate and --estimate is an error.
+campaign::Calibrator& plan_calibrator();
 
 std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions();
 struct ExtendCampaignCommand {

@@ -20,6 +20,13 @@ dynfault::Trace train_task(const dynfault::RunTask& task, const dynfault::campai
 
 const dynfault::campaign::RegisterExecutor kTrain("train", "trains the program with the LibTorch runner",
                                                   train_task, [] { dynfault::runner::runner_library(); });
+// `campaign plan --estimate` times programs with the runner library.
+const bool kCalibrator = [] {
+  dynfault::cli::plan_calibrator() = [](const dynfault::runner::RunRequest& request) {
+    return dynfault::runner::runner_library().calibrate(request);
+  };
+  return true;
+}();
 const dynfault::cli::ExtendCampaignCommand kRun(
     [](CLI::App& campaign) { dynfault::cli::add_run_command(campaign, "train"); });
 

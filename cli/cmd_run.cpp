@@ -37,6 +37,7 @@ struct RunOptions {
   std::string hvp_vectors = "4";
   std::string probe_batch = "64";
   std::string triage;  // --triage rule.json
+  std::string of_compat;  // --of-compat v2
   MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
 
@@ -52,6 +53,11 @@ runner::RunRequest request_from(const RunOptions& o) {
 
   runner::RunRequest r;
   r.probes = parse_probes(o.probes, "--probes");
+  if (!o.of_compat.empty()) {
+    if (o.of_compat != "v2") throw Error("--of-compat", "must be v2 (got '" + o.of_compat + "')");
+    if (!r.probes.has("of")) throw Error("--of-compat", "reproduces the OF callback's side effect: needs --probes with of");
+    r.of_compat = o.of_compat;
+  }
   r.scale = parse_scale(o.scale, "--scale");
   if (!o.spec_file.empty()) {
     r.spec = load_program_file(o.spec_file);
@@ -114,6 +120,9 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
   sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");
   sub.add_option("--triage", o->triage, "Triage rule (dynfault triage fit): stop the run after epoch 0 if it says terminate");
+  sub.add_option("--of-compat", o->of_compat,
+                 "v2: reproduce the published OF callback's side effect (learning rate x 0.9 at every epoch end, "
+                 "logged after the update; needs the of probe; docs/run.md)");
   sub.add_option("--run-id", o->run_id, "Run id stored in the trace (default <program>-seed<seed>)");
   sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically); with --mutant, a corpus of every run");
   sub.add_option("--mutant", o->mutant.mutant_id, "Mutant id (dynfault mutate --program P): run it and its original, print the kill verdict");

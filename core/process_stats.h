@@ -2,6 +2,8 @@
 // This process's resource use, read the same way wherever it is reported:
 // the campaign master's statistics, benchmarks and the OF probe's sys_*
 // channels. Linux only (/proc, getrusage).
+#include <string>
+
 namespace dynfault {
 
 // Resident set size now, kB (/proc/self/statm); 0 when it cannot be read.
@@ -12,5 +14,8 @@ long peak_rss_kb();
 double process_cpu_seconds();
 // Seconds on CLOCK_MONOTONIC: for intervals, never for dates.
 double monotonic_seconds();
+// The machine's CPU model (/proc/cpuinfo "model name"), "unknown" when it cannot be read: part of
+// the cost model's cache key, since timings do not carry over between CPUs.
+std::string cpu_model();
 
 }  // namespace dynfault

@@ -7,7 +7,7 @@ namespace dynfault {
 bool RunIdentity::operator==(const RunIdentity& o) const {
   return run_id == o.run_id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
-         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale;
+         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && of_compat == o.of_compat;
 }
 
 std::string category_text(const std::optional<FaultCategory>& c) { return c ? to_string(*c) : ""; }
@@ -29,6 +29,7 @@ void set_identity(Trace& trace, const RunIdentity& identity) {
   trace.seed = identity.seed;
   trace.probes = to_string(identity.probes);
   trace.scale = to_string(identity.scale);
+  trace.of_compat = identity.of_compat;
 }
 
 }  // namespace dynfault

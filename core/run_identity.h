@@ -27,6 +27,9 @@ struct RunIdentity {
   uint64_t seed = 0;          // every random stream of the run derives from this
   ProbeSet probes;
   Scale scale = Scale::Reduced;
+  // "v2": the published OF callback's side effect is reproduced (the learning rate x 0.9 at every
+  // epoch end, logged after the update; `--of-compat v2`, docs/run.md). "" (the default): none.
+  std::string of_compat;
 
   bool is_original() const { return mutant_id.empty(); }
   bool operator==(const RunIdentity& o) const;

@@ -50,6 +50,7 @@ nlohmann::json to_json(const RunTask& t, bool with_spec) {
       {"scale", to_string(t.scale)},
       {"expected_cost", t.expected_cost},
   };
+  if (!t.of_compat.empty()) j["of_compat"] = t.of_compat;  // only when set: plans keep their bytes
   if (with_spec) j["spec"] = t.spec;
   return j;
 }
@@ -81,6 +82,9 @@ RunTask task_from_json(const nlohmann::json& j, const std::string& where) {
   t.probes = parse_probes(text("probes", true), w);
   t.scale = parse_scale(text("scale", true), w);
   t.spec = text("spec", false);
+  t.of_compat = text("of_compat", false);
+  if (!t.of_compat.empty() && t.of_compat != "v2")
+    throw Error(w, "'of_compat' must be \"v2\" when present (got '" + t.of_compat + "')");
   // Strict: a boolean would convert to a number silently.
   if (j.contains("expected_cost") && !j["expected_cost"].is_number())
     throw wrong_type(j["expected_cost"], "expected_cost", w);

@@ -93,7 +93,8 @@ bool Trace::operator==(const Trace& o) const {
   return run_id == o.run_id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
          repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && source == o.source &&
-         status == o.status && error == o.error && triage_rule == o.triage_rule && unstable == o.unstable &&
+         status == o.status && error == o.error && triage_rule == o.triage_rule && of_compat == o.of_compat &&
+         unstable == o.unstable &&
          first_unstable_epoch == o.first_unstable_epoch && channel_names == o.channel_names &&
          channel_units == o.channel_units && same_result_values(*this, o) && layer_series == o.layer_series;
 }
@@ -150,6 +151,7 @@ uint64_t trace_checksum(const Trace& t) {
   h.i64(t.unstable ? 1 : 0);
   h.i64(t.first_unstable_epoch);
   if (!t.triage_rule.empty()) h.str("triage_rule=" + t.triage_rule);  // only when set: older checksums stay valid
+  if (!t.of_compat.empty()) h.str("of_compat=" + t.of_compat);        // likewise
   h.u64(t.at_init.size());
   for (const auto& [k, v] : t.at_init) {
     h.str(k);

@@ -60,6 +60,7 @@ struct Trace {
   int64_t first_unstable_epoch = -1;
   double wall_seconds = 0;
   std::string triage_rule;       // checksum of the triage rule the run was trained under ("" for none)
+  std::string of_compat;         // "v2" when trained with the published OF callback's lr x 0.9 per epoch ("" for none)
 
   std::map<std::string, std::string> versions;  // library versions, e.g. {"libtorch": "1.13.1"}
   std::map<std::string, double> at_init;        // probe values before the first update

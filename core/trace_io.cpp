@@ -30,6 +30,7 @@ void write_trace(h5::Group& g, const Trace& t) {
   g.set_attr("first_unstable_epoch", t.first_unstable_epoch);
   g.set_attr("wall_seconds", t.wall_seconds);
   if (!t.triage_rule.empty()) g.set_attr("triage_rule", t.triage_rule);  // additive within schema 2
+  if (!t.of_compat.empty()) g.set_attr("of_compat", t.of_compat);        // likewise
   g.set_attr("epochs", static_cast<int64_t>(t.epochs()));
   std::vector<std::string> versions;
   for (const auto& [k, v] : t.versions) versions.push_back(k + "=" + v);
@@ -92,6 +93,7 @@ Trace read_trace(const h5::Group& g) {
   t.first_unstable_epoch = g.attr_int("first_unstable_epoch");
   t.wall_seconds = g.attr_double("wall_seconds");
   if (g.has_attr("triage_rule")) t.triage_rule = g.attr_string("triage_rule");
+  if (g.has_attr("of_compat")) t.of_compat = g.attr_string("of_compat");
   for (const auto& kv : g.attr_strings("versions")) {
     const auto eq = kv.find('=');
     if (eq != std::string::npos) t.versions[kv.substr(0, eq)] = kv.substr(eq + 1);

@@ -18,6 +18,7 @@ struct RunnerLibrary {
   size_t request_size;
   size_t trace_size;
   Trace (*train_and_trace)(const RunRequest& request);
+  Calibration (*calibrate)(const RunRequest& request);  // the cost model's timed steps
 };
 
 // Where the library is: $DYNFAULT_RUNNER_LIBRARY, else beside the binary,

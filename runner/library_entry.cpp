@@ -7,6 +7,6 @@
 extern "C" const dynfault::runner::RunnerLibrary* dynfault_runner_library() {
   static const dynfault::runner::RunnerLibrary library = {
       dynfault::kVersion, sizeof(dynfault::runner::RunRequest), sizeof(dynfault::Trace),
-      &dynfault::runner::train_and_trace};
+      &dynfault::runner::train_and_trace, &dynfault::runner::calibrate};
   return &library;
 }

@@ -10,6 +10,7 @@
 #include <climits>
 #include <mutex>
 
+#include "core/error.h"
 #include "core/version.h"
 #include "runner/trainer.h"
 
@@ -77,6 +78,47 @@ Trace train_and_trace(const RunRequest& request) {
   }
   trace.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return trace;
+}
+
+Calibration calibrate(const RunRequest& request) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); };
+  Calibration c;
+  tune_process(std::max(1, request.threads));
+  try {
+    const auto start = Clock::now();
+    PreparedRun run = prepare_run(request);
+    c.prepare_seconds = seconds(start);
+    const int64_t n = run.train_x.size(0), n_val = run.val_x.size(0), batch = run.spec.batch_size;
+    if (batch <= 0) throw Error(run.spec.source, "batch_size must be positive");
+    c.steps_per_epoch = (n + batch - 1) / batch;
+    c.epochs = run.spec.epochs;
+    // The calibration run: the first samples (enough for its steps and the whole probe batch), two epochs.
+    const int64_t rows = std::min(n, std::max(kCalibrationSteps * batch, static_cast<int64_t>(request.probe_batch)));
+    const int64_t val_rows = std::min(n_val, kCalibrationValidation);
+    run.train_x = run.train_x.slice(0, 0, rows);
+    run.train_y = run.train_y.slice(0, 0, rows);
+    run.val_x = run.val_x.slice(0, 0, val_rows);
+    run.val_y = run.val_y.slice(0, 0, val_rows);
+    run.spec.epochs = 2;
+    run.spec.early_stopping_patience = -1;
+    RunRequest timed = request;
+    timed.triage.reset();
+    Trace scratch;
+    TrainTiming timing;
+    train(run, timed, scratch, &timing);
+    if (timing.epochs.empty()) throw Error(run.spec.source, "no epoch trained while calibrating");
+    const TrainTiming::Epoch& e = timing.epochs.back();
+    c.init_probe_seconds = timing.init_probes;
+    c.step_seconds = e.steps / static_cast<double>((rows + batch - 1) / batch);
+    c.validation_seconds = val_rows > 0 ? e.validation * static_cast<double>(n_val) / static_cast<double>(val_rows) : 0;
+    c.epoch_probe_seconds = e.probes;
+  } catch (const c10::Error& e) {
+    c.error = first_line(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    c.error = first_line(e.what());
+  }
+  return c;
 }
 
 }  // namespace dynfault::runner

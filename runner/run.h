@@ -32,6 +32,32 @@ struct RunRequest : RunIdentity {
 // epochs gives a Failed trace with the epochs logged so far.
 Trace train_and_trace(const RunRequest& request);
 
+// A few timed steps of one run, from which the cost model (campaign/cost_model.h)
+// extrapolates a whole run: the request's data and model at its scale, then
+// two epochs of at most kCalibrationSteps steps each on the first samples and
+// a validation pass on at most kCalibrationValidation samples, with the
+// request's probes; the second epoch is the one measured (the first pays
+// one-time allocations). Seconds are wall time on this machine.
+inline constexpr int64_t kCalibrationSteps = 3;
+inline constexpr int64_t kCalibrationValidation = 64;
+struct Calibration {
+  double prepare_seconds = 0;     // data generation and model construction
+  double init_probe_seconds = 0;  // the probes' measurement before the first update
+  double step_seconds = 0;        // one training step, the probes' per-step work included
+  double validation_seconds = 0;  // one validation pass over the whole validation split
+  double epoch_probe_seconds = 0; // the probes' epoch-end measurements
+  int64_t steps_per_epoch = 0, epochs = 0;  // of the scaled spec
+  std::string error;              // the program could not be built or trained ("" when calibrated)
+
+  // One whole run: every epoch trained (no early stop or divergence).
+  double run_seconds() const {
+    return prepare_seconds + init_probe_seconds +
+           static_cast<double>(epochs) *
+               (static_cast<double>(steps_per_epoch) * step_seconds + validation_seconds + epoch_probe_seconds);
+  }
+};
+Calibration calibrate(const RunRequest& request);
+
 // Library versions recorded in every trace (libtorch, hdf5, dynfault).
 std::map<std::string, std::string> library_versions();
 

@@ -143,7 +143,7 @@ struct ProbeSlot {
 
 }  // namespace
 
-void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
+void train(PreparedRun& run, const RunRequest& request, Trace& trace, TrainTiming* timing) {
   KerasModelImpl& model = *run.model;
   const ProgramSpec& spec = run.spec;
   const int64_t n = run.train_x.size(0);
@@ -192,8 +192,10 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
     throw Error("probes", "two probes declare the same channel");
   trace.set_channels(names, units);
 
+  const auto init_start = Clock::now();
   for (auto& slot : probes)
     for (const auto& [k, v] : slot.probe->at_init(ctx)) trace.at_init[k] = v;
+  if (timing) timing->init_probes = seconds_since(init_start);
 
   // Triage (docs/triage.md). A run the rule lets pass is bit-identical to one
   // trained without it; a stopped one keeps its epochs and names the rule.
@@ -251,6 +253,7 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
       acc_sum += accuracy(run.accuracy_kind, b.prediction.detach(), yb) * rows;
     }
 
+    const auto validation_start = Clock::now();
     EpochPerformance perf;
     perf.epoch = epoch;
     perf.train_loss = loss_sum / static_cast<double>(n);
@@ -259,6 +262,10 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
     perf.val_loss = val.loss;
     perf.val_acc = val.accuracy;
 
+    const auto probes_start = Clock::now();
+    // --of-compat v2: the published OF callback multiplied the learning rate by 0.9 at every epoch
+    // end and logged the new value (adjusted_lr), so the rescale comes before the probes measure.
+    if (request.of_compat == "v2") run.optimizer->set_learning_rate(run.optimizer->learning_rate() * 0.9);
     std::vector<double> row = {perf.train_loss, perf.train_acc, perf.val_loss, perf.val_acc, 0.0};
     std::vector<std::vector<double>> series_rows(trace.layer_series.size());
     for (auto& slot : probes) {
@@ -274,6 +281,11 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace) {
       }
     }
     row[4] = seconds_since(epoch_start);
+    if (timing) {
+      const auto d = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+      timing->epochs.push_back({d(epoch_start, validation_start), d(validation_start, probes_start),
+                                d(probes_start, Clock::now())});
+    }
     trace.append_epoch(row);
     for (size_t s = 0; s < series_rows.size(); ++s) {
       auto& values = trace.layer_series[s].values;

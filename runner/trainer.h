@@ -32,10 +32,23 @@ struct PreparedRun {
 // Data from derive_seed(seed, "data"), weights from derive_seed(seed, "init").
 PreparedRun prepare_run(const RunRequest& request);
 
+// Where a run's time goes, for the cost model's calibration (runner::calibrate):
+// the probes' measurements before the first update, then per epoch the
+// training steps (with the probes' per-step work), the validation pass and the
+// probes' epoch-end measurements.
+struct TrainTiming {
+  struct Epoch {
+    double steps = 0, validation = 0, probes = 0;
+  };
+  double init_probes = 0;
+  std::vector<Epoch> epochs;
+};
+
 // Trains, appending one row per finished epoch to `trace` (channels and
 // layer series; sets at_init, unstable, first_unstable_epoch). Throws on
-// failure; the trace then holds the epochs finished so far.
-void train(PreparedRun& run, const RunRequest& request, Trace& trace);
+// failure; the trace then holds the epochs finished so far. `timing`, when
+// given, receives the phase times (three clock reads per epoch).
+void train(PreparedRun& run, const RunRequest& request, Trace& trace, TrainTiming* timing = nullptr);
 
 // One forward pass and the batch's Keras loss (mean over the batch, without
 // weight penalties), with Keras' logits substitution for the cross-entropies.

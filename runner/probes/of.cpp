@@ -175,7 +175,7 @@ class OptimizerProbe : public Probe {
         {"mean_grad", "loss/param"},
         {"std_grad", "loss/param"},
         // Differently defined than any V2 column, hence other names.
-        {"learning_rate", "1"},  // V2 adjusted_lr rescaled the lr; we only log it
+        {"learning_rate", "1"},  // V2 adjusted_lr rescaled the lr; we log it (the trainer rescales only under --of-compat v2)
         {"grad_global_norm", "loss/param"},
         {"grad_zero_share", "fraction"},
         {"sys_cpu_percent", "%"},

@@ -27,6 +27,7 @@
 #include "campaign/plan.h"
 #include "campaign/dispatch.h"
 #include "campaign/state.h"
+#include "campaign/status.h"
 
 using namespace dynfault;
 using namespace dynfault::campaign;
@@ -144,6 +145,11 @@ TEST(CampaignMpi, ThreeRanksMatchThePlanAndOneProcess) {
   const auto stats = nlohmann::json::parse(read_text_file(d / "stats.json"));
   EXPECT_EQ(stats["workers"], 2);
   EXPECT_EQ(stats["tasks_finished"].get<size_t>(), state.size());
+  // campaign status sets the plan's estimate beside the time the finished tasks took (status.jsonl).
+  const std::string status = status_text(c);
+  EXPECT_NE(status.find("cost of the " + std::to_string(load_plan(c).tasks.size()) + " finished tasks: estimated"),
+            std::string::npos) << status;
+  EXPECT_NE(status.find("(heuristic), took"), std::string::npos) << status;
   // Same traces whatever the rank count: one process, no MPI launcher.
   Launched alone({CAMPAIGN_DRIVER, "campaign", "run", single, "--quiet"}, mpi_env("5"), d / "log1");
   ASSERT_EQ(alone.wait(120), 0) << log_text(d / "log1");

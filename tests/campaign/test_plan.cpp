@@ -247,3 +247,38 @@ TEST(Plan, BadProbesByProgramFileIsOneLineAndWritesNothing) {
     EXPECT_FALSE(fs::exists(out)) << cases[i].first;
   }
 }
+
+// --exclude leaves programs out of a set; a probes-by-program profile may still name them.
+TEST(Plan, ExcludeLeavesProgramsOutAndAProfileMayNameThem) {
+  TempDir d("plan_exclude");
+  {
+    std::ofstream f(d / "probes.json");
+    f << R"({"31556268": "cf", "44164749": "of", "34311586": "cf,of"})";
+  }
+  const std::string out = d / "c", log = d / "log";
+  dynfault_test::ChildProcess plan({CAMPAIGN_DRIVER, "campaign", "plan", "--programs", "31556268,44164749,34311586",
+                                    "--exclude", "34311586", "--probes-by-program", d / "probes.json", "--repeats",
+                                    "2", "--max-mutants", "1", "--scale", "smoke", "--out", out},
+                                   {}, log);
+  ASSERT_EQ(plan.wait(60), 0) << read_text_file(log);
+  const Plan p = load_plan(out);
+  EXPECT_EQ(p.settings.programs, (std::vector<std::string>{"31556268", "44164749"}));
+  EXPECT_EQ(p.settings.probes_by_program.size(), 2u);
+  EXPECT_NE(p.settings.selection.find("minus:34311586"), std::string::npos) << p.settings.selection;
+  for (const auto& t : p.tasks) EXPECT_NE(t.program, "34311586");
+  // Excluding a program that is not selected, or every program, is bad input: one line, nothing written.
+  const std::vector<std::pair<std::string, std::string>> cases = {{"64151679", "not in the selection"},
+                                                                  {"31556268,44164749", "leaves no program"}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string bad_out = d / ("bad" + std::to_string(i)), bad_log = d / ("badlog" + std::to_string(i));
+    dynfault_test::ChildProcess bad({CAMPAIGN_DRIVER, "campaign", "plan", "--programs", "31556268,44164749",
+                                     "--exclude", cases[i].first, "--out", bad_out},
+                                    {}, bad_log);
+    EXPECT_EQ(bad.wait(60), 1);
+    const std::string message = read_text_file(bad_log);
+    EXPECT_NE(message.find("--exclude"), std::string::npos) << message;
+    EXPECT_NE(message.find(cases[i].second), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), message.size() - 1) << message;
+    EXPECT_FALSE(fs::exists(bad_out));
+  }
+}

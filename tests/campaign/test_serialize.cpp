@@ -80,6 +80,24 @@ TEST(Serialize, TaskRoundTrip) {
   t.spec = std::string(10000, 'x');
   t.expected_cost = 0.1;
   EXPECT_EQ(deserialize_task(serialize_task(t)), t);
+  t.of_compat = "v2";
+  EXPECT_EQ(deserialize_task(serialize_task(t)).of_compat, "v2");
+  EXPECT_EQ(deserialize_task(serialize_task(t)), t);
+  // In plan files only when set, and checked when present.
+  EXPECT_EQ(task_from_json(to_json(t), "plan").of_compat, "v2");
+  t.of_compat.clear();
+  EXPECT_FALSE(to_json(t).contains("of_compat"));
+  nlohmann::json bad = to_json(t);
+  bad["of_compat"] = "v3";
+  EXPECT_THROW(task_from_json(bad, "plan"), Error);
+}
+
+TEST(Serialize, OfCompatTraceRoundTrip) {
+  Trace t = rich_trace();
+  t.of_compat = "v2";
+  const Trace u = deserialize_trace(serialize_trace(t));
+  EXPECT_EQ(u.of_compat, "v2");
+  EXPECT_EQ(t, u);
 }
 
 TEST(Serialize, ResultRoundTrip) {

@@ -56,6 +56,26 @@ TEST(TraceIo, FileRoundTripIsExact) {
   EXPECT_EQ(u.versions.at("libtorch"), "1.13.1");
 }
 
+// --of-compat v2 (docs/run.md) is recorded, survives the file, and changes the checksum; a trace
+// without it keeps the checksum it always had.
+TEST(TraceIo, OfCompatIsRecordedAndChecksummedOnlyWhenSet) {
+  const TempDir dir;
+  Trace t = sample_trace("run-compat", 3);
+  const uint64_t plain = trace_checksum(t);
+  t.of_compat = "v2";
+  EXPECT_NE(trace_checksum(t), plain);
+  const auto path = dir.path() / "compat.h5";
+  save_trace_file(path.string(), t);
+  const Trace u = load_trace_file(path.string());
+  EXPECT_EQ(u.of_compat, "v2");
+  EXPECT_EQ(t, u);
+  EXPECT_EQ(trace_checksum(u), trace_checksum(t));
+  Trace v = u;
+  v.of_compat.clear();
+  EXPECT_FALSE(v == u);
+  EXPECT_EQ(trace_checksum(v), plain);
+}
+
 TEST(TraceIo, CrashTraceHasNoEpochs) {
   const TempDir dir;
   Trace t = sample_trace("crash", 0);

@@ -145,6 +145,48 @@ TEST(Trainer, SameSeedGivesTheSameTraceBitForBit) {
   EXPECT_NE(a.channel("train_loss"), c.channel("train_loss"));
 }
 
+// --of-compat v2: the published OF callback's side effect, lr x 0.9 at every epoch end, logged after
+// the update. Epoch 0 trains as without it; later epochs train at the lower rate.
+TEST(Trainer, OfCompatV2RescalesTheLearningRateAtEveryEpochEnd) {
+  const ProgramSpec spec = zoo_program("31556268");
+  const Trace plain = train_and_trace(smoke_request(spec, "of"));
+  RunRequest compat_request = smoke_request(spec, "of");
+  compat_request.of_compat = "v2";
+  const Trace compat = train_and_trace(compat_request);
+  ASSERT_EQ(plain.status, RunStatus::Ok) << plain.error;
+  ASSERT_EQ(compat.status, RunStatus::Ok) << compat.error;
+  ASSERT_EQ(compat.epochs(), 3u);
+  EXPECT_TRUE(plain.of_compat.empty());
+  EXPECT_EQ(compat.of_compat, "v2");
+  const auto plain_lr = plain.channel("learning_rate"), compat_lr = compat.channel("learning_rate");
+  double lr = spec.optimizer.learning_rate;
+  for (size_t e = 0; e < compat_lr.size(); ++e) {
+    EXPECT_EQ(plain_lr[e], spec.optimizer.learning_rate) << e;
+    lr *= 0.9;
+    EXPECT_EQ(compat_lr[e], lr) << e;
+  }
+  const auto a = plain.channel("train_loss"), b = compat.channel("train_loss");
+  EXPECT_TRUE(same_bits(a[0], b[0]));
+  EXPECT_NE(a[2], b[2]);
+  EXPECT_NE(trace_checksum(plain), trace_checksum(compat));
+}
+
+// The cost model's calibration: the scaled run's step count and epochs, and positive timings.
+TEST(Trainer, CalibrationTimesTheScaledRun) {
+  const Calibration c = calibrate(smoke_request(zoo_program("31556268"), "cf,of"));
+  ASSERT_TRUE(c.error.empty()) << c.error;
+  EXPECT_EQ(c.steps_per_epoch, 4);  // smoke: 64 of the 100 samples, batch 16
+  EXPECT_EQ(c.epochs, 3);           // smoke: at most 3 of its 50 epochs
+  EXPECT_GT(c.step_seconds, 0);
+  EXPECT_GT(c.validation_seconds, 0);
+  EXPECT_GT(c.epoch_probe_seconds, 0);
+  EXPECT_GT(c.init_probe_seconds, 0);
+  EXPECT_GT(c.run_seconds(), c.prepare_seconds);
+  ProgramSpec broken = zoo_program("31556268");
+  broken.layers.insert(broken.layers.begin(), layer("Conv2D", {{"filters", 2}, {"kernel_size", 3}}));  // on 1-D input
+  EXPECT_FALSE(calibrate(smoke_request(broken, "cf")).error.empty());
+}
+
 TEST(Trainer, ProbesDoNotChangeTraining) {
   for (const ProgramSpec& spec : {zoo_program("31556268"), xor_with_dropout_and_batchnorm()}) {
     const Trace plain = train_and_trace(smoke_request(spec, "none"));
