@@ -186,3 +186,19 @@ TEST(Store, CorruptOrTruncatedBatchFilesAreRefused) {
   write_file_atomically(path, "hello");
   EXPECT_THROW(read_batch_file(path), Error);
 }
+
+// A batch file written before RunTask and Trace reached Boost class version 1 (of_compat): the
+// reference regeneration's batch-000038.dfb, written by the binary of commit 929175c. It still reads,
+// with no compatibility mode, and its trace has the checksum that campaign's journal recorded.
+TEST(Store, BatchFileOfClassVersionZeroStillReads) {
+  const std::string path = std::string(DYNFAULT_SOURCE_DIR) + "/tests/campaign/data/batch-v0.dfb";
+  const auto traces = read_batch_file(path);
+  ASSERT_EQ(traces.size(), 1u);
+  const Trace& t = traces.at("68716219-change_loss_function-9f0fbf2a.r001");
+  EXPECT_EQ(t.program, "68716219");
+  EXPECT_TRUE(t.of_compat.empty());
+  EXPECT_GT(t.epochs(), 0u);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(trace_checksum(t)));
+  EXPECT_EQ(std::string(hex), "75372bb90fbd1ef4");
+}
