@@ -12,6 +12,7 @@
 # chromium, node or the vega packages (scripts/install-deps.sh installs them).
 set -euo pipefail
 dynfault=$1 work=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$(dirname "$dynfault")/.." && pwd)
 make_corpus="$build/tests/evaluate/evaluate_synthetic_corpus"
 chromium=$(command -v chromium || command -v chromium-browser || true)
@@ -32,33 +33,14 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "report generated in $(echo "$end - $start" | bc) s, $(du -sb report | cut -f1) bytes"
 
-# check_report DIR MIN_FIGURES TABLE...: DIR/index.html declares at least MIN_FIGURES
-# figures, DIR/figures/ holds one SVG each, and Chromium draws every one of them as
-# <svg> with every TABLE present, no console message and no page error.
+# check_report DIR MIN_FIGURES TABLE...: scripts/check-report.sh (the check a user runs on any
+# report): DIR/index.html declares at least MIN_FIGURES figures, DIR/figures/ holds one SVG each,
+# and Chromium draws every one of them as <svg> with every TABLE present, no console message and no
+# page error. Leaves the DOM in ./dom.html and the figure count in $svgs.
 check_report() {
-  local report=$1 min=$2
-  shift 2
-  expected=$(sed -n 's/.*<meta name="dynfault-figures" content="\([0-9]*\)">.*/\1/p' "$report/index.html")
-  [ "$expected" -ge "$min" ] || { echo "$report: expected at least $min figures, the page declares '$expected'"; exit 1; }
-  [ "$(ls "$report"/figures/*.svg | wc -l)" -eq "$expected" ] || { echo "$report/figures/*.svg: not one per figure"; exit 1; }
-  # A fresh profile each time, so nothing cached from another run is loaded.
-  rm -rf "$work/profile"
-  "${browse[@]}" --dump-dom "file://$work/$report/index.html" >dom.html 2>console.log
-  if grep -q "CONSOLE" console.log; then
-    echo "$report: console messages in the browser:"
-    grep "CONSOLE" console.log
-    exit 1
-  fi
-  grep -q '<pre id="report-errors" hidden=""></pre>' dom.html || { echo "$report: page errors:"; grep -A3 'report-errors' dom.html; exit 1; }
-  grep -q "data-rendered=\"$expected\"" dom.html || { echo "$report: body data-rendered is not $expected"; grep -o 'data-rendered="[0-9]*"' dom.html; exit 1; }
-  svgs=$(sed -n "/^<body/,\$p" dom.html | grep -o "<svg" | wc -l)  # the inlined scripts in <head> hold "<svg" strings
-  [ "$svgs" -eq "$expected" ] || { echo "$report: $svgs <svg> elements after rendering, expected $expected"; exit 1; }
-  for name in $(sed -n 's/.*<div class="chart" id="chart-\([a-z0-9_]*\)">.*/\1/p' "$report/index.html"); do
-    grep -q "id=\"chart-$name\"[^>]*><svg" dom.html || { echo "$report: figure $name not drawn"; exit 1; }
-  done
-  for table in "$@"; do
-    grep -q "<table id=\"$table\">" dom.html || { echo "$report: table $table missing"; exit 1; }
-  done
+  CHECK_REPORT_WORK="$work/check" CHECK_REPORT_SCREENSHOT=0 bash "$root/scripts/check-report.sh" "$work/$1" "${@:2}"
+  cp "$work/check/dom.html" dom.html
+  svgs=$(sed -n "/^<body/,\$p" dom.html | grep -o "<svg" | wc -l)
 }
 
 browse=(timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile"
