@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
+#include "core/hvp_profile.h"
+#include "core/process_stats.h"
 #include "core/program_spec.h"
 #include "runner/run.h"
 
@@ -53,10 +56,30 @@ runner::RunRequest request_for(const ProgramSpec& spec, const std::string& probe
   return r;
 }
 
-double timed_run(const runner::RunRequest& r) {
-  const Trace t = runner::train_and_trace(r);
+double timed_run(const runner::RunRequest& r, Trace* keep = nullptr) {
+  Trace t = runner::train_and_trace(r);
   if (t.status != RunStatus::Ok) throw Error(r.spec.id, "bench run " + to_string(t.status) + ": " + t.error);
-  return t.wall_seconds;
+  const double seconds = t.wall_seconds;
+  if (keep) *keep = std::move(t);
+  return seconds;
+}
+
+// Seconds of one hvp_layer_profile over `layers` per-layer norms: the schema-2 curvature summaries
+// the CF probe adds to each measurement (median of 5 batches of 20,000 calls).
+double profile_seconds(size_t layers) {
+  std::vector<double> norms(layers);
+  for (size_t l = 0; l < layers; ++l) norms[l] = 0.5 + static_cast<double>((l * 7919) % 101);
+  std::vector<double> batches;
+  volatile double sink = 0;
+  for (int b = 0; b < 5; ++b) {
+    const double t0 = monotonic_seconds();
+    for (int i = 0; i < 20000; ++i) {
+      norms[static_cast<size_t>(i) % layers] += 1e-9;
+      sink = sink + hvp_layer_profile(norms).log_slope;
+    }
+    batches.push_back((monotonic_seconds() - t0) / 20000);
+  }
+  return median(batches);
 }
 
 // Runs the python reference once; it prints "seconds <training wall time>".
@@ -112,10 +135,14 @@ int main(int argc, char** argv) {
               << " HVP vectors; ratio = configuration / none (target CF, OF <= 1.10)\n";
     std::cout << std::left << std::setw(10) << "program" << std::setw(6) << "arch" << std::right << std::setw(10)
               << "none s" << std::setw(10) << "cf" << std::setw(10) << "of" << std::setw(10) << "cf,of" << "\n";
+    std::map<std::string, size_t> layer_counts;
     for (const auto& id : {ffnn, rnn, cnn}) {
       ProgramSpec spec = zoo.load(id);
       if (max_epochs > 0) spec.epochs = std::min(spec.epochs, max_epochs);
-      timed_run(request_for(spec, "cf,of", scale, seed, settings));  // warm-up: first-touch allocations, lazy init
+      Trace warm;
+      timed_run(request_for(spec, "cf,of", scale, seed, settings), &warm);  // warm-up: first-touch allocations, lazy init
+      for (const auto& series : warm.layer_series)
+        if (series.name == "hvp_norm") layer_counts[id] = series.layers.size();
       std::vector<std::vector<double>> times(configs.size());
       for (int r = 0; r < repeats; ++r)
         for (size_t c = 0; c < configs.size(); ++c)
@@ -126,6 +153,27 @@ int main(int argc, char** argv) {
       for (size_t c = 1; c < configs.size(); ++c)
         std::cout << std::setw(9) << std::setprecision(2) << median(times[c]) / base << "x";
       std::cout << "\n";
+    }
+
+    // The schema-2 curvature summaries (mean/std across layers and the profile of the per-layer
+    // series) against the CF measurement they summarise, in the same process: the CF probe's
+    // epoch-end cost from the runner's calibration, the summaries timed on as many layers.
+    std::cout << "CF curvature summaries: seconds per CF measurement (epoch end) vs the summaries over its layers;"
+                 " ratio = (measurement + summaries) / measurement (target: no growth, i.e. ~1.00)\n";
+    for (const auto& id : {ffnn, rnn, cnn}) {
+      ProgramSpec spec = zoo.load(id);
+      if (max_epochs > 0) spec.epochs = std::min(spec.epochs, max_epochs);
+      std::vector<double> probe;
+      for (int r = 0; r < repeats; ++r) {
+        const runner::Calibration c = runner::calibrate(request_for(spec, "cf", scale, seed, settings));
+        if (!c.error.empty()) throw Error(id, "calibration: " + c.error);
+        probe.push_back(c.epoch_probe_seconds);
+      }
+      const size_t layers = layer_counts.count(id) ? layer_counts[id] : 1;
+      const double summary = profile_seconds(layers);
+      std::cout << std::left << std::setw(10) << id << std::right << std::setprecision(6) << std::setw(12)
+                << median(probe) << " s" << std::setw(12) << summary * 1e6 << " us (" << layers << " layers)"
+                << std::setprecision(5) << std::setw(10) << (median(probe) + summary) / median(probe) << "x\n";
     }
 
     if (!python_script.empty()) {
