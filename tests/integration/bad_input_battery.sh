@@ -104,6 +104,12 @@ run_case cli_repeats_not_integer 64 --repeats -- "$D" campaign plan --set quick 
 run_case seed_negative 1 --seed -- "$D" campaign plan --set quick --seed -1 --out o
 run_case seed_overflow 1 --seed -- "$D" run --program "$prog" --seed 18446744073709551616 --out t.h5
 run_case seed_evaluate_negative 1 --seed -- "$D" evaluate rq1 "$fx/corpus.h5" --seed -1 --out r
+run_case plan_of_compat_unknown 1 --of-compat -- "$D" campaign plan --set quick --of-compat v3 --out o
+run_case run_of_compat_without_of 1 --of-compat -- "$D" run --program "$prog" --seed 1 --probes cf --of-compat v2 --out t.h5
+run_case plan_exclude_not_selected 1 --exclude -- "$D" campaign plan --programs "$prog" --exclude 64151679 --out o
+run_case plan_cost_cache_without_estimate 1 --cost-cache -- "$D" campaign plan --set quick --cost-cache c.json --out o
+prepare_plan_cost_cache_foreign() { printf '{"format": "other"}' >c.json; }
+run_case plan_cost_cache_foreign 1 c.json -- "$D" campaign plan --programs "$prog" --estimate --cost-cache c.json
 # rq3: a window longer than every run, an unknown gap rule, no stable run with accuracy.
 run_case rq3_window_too_long 1 --k -- "$D" evaluate rq3 "$fx/corpus.h5" --k 5,100000 --out r
 run_case rq3_gap_rule_unknown 1 --gap-rule -- "$D" evaluate rq3 "$fx/corpus.h5" --gap-rule '>=' --out r
