@@ -1,8 +1,15 @@
 #include "campaign/cost_model.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 #include <sstream>
@@ -65,6 +72,61 @@ runner::Calibration calibration_from_json(const nlohmann::json& j, const std::st
   return c;
 }
 
+// One calibration in a forked child (see calibrate_missing): the result comes back as JSON on a pipe.
+runner::Calibration calibrate_in_child(const Calibrator& calibrator, const runner::RunRequest& request) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw Error("calibrate", std::string("pipe: ") + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("calibrate", std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::close(fds[0]);
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page > 0) {
+      const rlimit limit{static_cast<rlim_t>(pages) * static_cast<rlim_t>(page),
+                         static_cast<rlim_t>(pages) * static_cast<rlim_t>(page)};
+      ::setrlimit(RLIMIT_AS, &limit);
+    }
+    runner::Calibration c;
+    try {
+      c = calibrator(request);
+    } catch (const std::exception& e) {
+      c.error = e.what();
+    }
+    const std::string text = to_json(c).dump();
+    for (size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
+      if (n <= 0) ::_exit(3);
+      done += static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  runner::Calibration c;
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    c.error = "the calibration process died of signal " + std::to_string(sig) + " (" + strsignal(sig) +
+              (sig == SIGKILL ? "; out of memory?" : "") + ")";
+    return c;
+  }
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (WEXITSTATUS(status) != 0 || j.is_discarded()) {
+    c.error = "the calibration process exited with status " + std::to_string(WEXITSTATUS(status));
+    return c;
+  }
+  return calibration_from_json(j, "calibration of " + request.program);
+}
+
 }  // namespace
 
 std::string CostModel::default_cache_path() {
@@ -116,7 +178,7 @@ double CostModel::seconds(const ProgramSpec& original, const ProgramSpec& traine
 }
 
 size_t CostModel::calibrate_missing(const CampaignSettings& settings, const ProgramZoo& zoo,
-                                    const Calibrator& calibrator, std::ostream& log) {
+                                    const Calibrator& calibrator, std::ostream& log, bool isolate) {
   std::vector<ProgramSpec> missing;
   for (const auto& id : settings.programs) {
     ProgramSpec spec = zoo.load(id);
@@ -126,7 +188,8 @@ size_t CostModel::calibrate_missing(const CampaignSettings& settings, const Prog
   const double start = monotonic_seconds();
   for (const ProgramSpec& spec : missing) {
     const double t0 = monotonic_seconds();
-    const runner::Calibration c = calibrator(calibration_request(spec, settings));
+    const runner::RunRequest request = calibration_request(spec, settings);
+    const runner::Calibration c = isolate ? calibrate_in_child(calibrator, request) : calibrator(request);
     entries_[key(spec, settings)] = c;
     save();
     ++done;

@@ -3,6 +3,7 @@
 // (campaign_driver registers fixed timings, so nothing here depends on this machine's speed).
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -70,7 +71,7 @@ TEST(CostModel, CalibratesOnceCachesAndScalesMutantsByTheHeuristic) {
   CountingCalibrator calibrator;
   std::ostringstream log;
   CostModel model(cache);
-  EXPECT_EQ(model.calibrate_missing(s, zoo(), calibrator, log), 2u);
+  EXPECT_EQ(model.calibrate_missing(s, zoo(), calibrator, log, /*isolate=*/false), 2u);
   EXPECT_EQ(*calibrator.calls, 2);
   EXPECT_NE(log.str().find("calibrate: 2/2 44164749 (cf): not calibrated (stand-in failure), heuristic used"),
             std::string::npos) << log.str();
@@ -91,7 +92,7 @@ TEST(CostModel, CalibratesOnceCachesAndScalesMutantsByTheHeuristic) {
 
   // The cache: a second model reads it and times nothing; other probes or another scale are other keys.
   CostModel again(cache);
-  EXPECT_EQ(again.calibrate_missing(s, zoo(), calibrator, log), 0u);
+  EXPECT_EQ(again.calibrate_missing(s, zoo(), calibrator, log, /*isolate=*/false), 0u);
   EXPECT_EQ(*calibrator.calls, 2);
   ASSERT_NE(again.find(xor_spec, s), nullptr);
   EXPECT_DOUBLE_EQ(again.find(xor_spec, s)->run_seconds(), c->run_seconds());
@@ -108,7 +109,9 @@ TEST(CostModel, CalibratesOnceCachesAndScalesMutantsByTheHeuristic) {
   priced.cost_model = "calibrated";
   const Plan p = make_plan(priced, zoo(), &again);
   for (const auto& t : p.tasks)
-    if (t.program == "31556268" && t.mutant_id.empty()) EXPECT_DOUBLE_EQ(t.expected_cost, c->run_seconds());
+    if (t.program == "31556268" && t.mutant_id.empty()) {
+      EXPECT_DOUBLE_EQ(t.expected_cost, c->run_seconds());
+    }
   EXPECT_EQ(to_json(p.settings)["cost_model"], "calibrated");
   EXPECT_EQ(settings_from_json(to_json(p.settings), "plan").cost_model, "calibrated");
   const std::string table = estimate_text(p, &again, zoo());
@@ -116,6 +119,25 @@ TEST(CostModel, CalibratesOnceCachesAndScalesMutantsByTheHeuristic) {
   EXPECT_NE(table.find("| 44164749 | cf | heuristic | "), std::string::npos) << table;
   EXPECT_NE(table.find("| **total** | | 1/2 calibrated | " + std::to_string(p.tasks.size()) + " | "),
             std::string::npos) << table;
+}
+
+// Isolated (the default): the calibration runs in a child; its result comes back intact, and a
+// calibration that kills its process (as an out-of-memory kill would) is that program's error.
+TEST(CostModel, IsolatedCalibrationSurvivesAProgramThatKillsItsProcess) {
+  TempDir d("cost_model_isolated");
+  const CampaignSettings s = settings({"31556268", "44164749"});
+  const Calibrator calibrator = [](const runner::RunRequest& r) {
+    if (r.program == "44164749") ::raise(SIGKILL);
+    return CountingCalibrator{}(r);
+  };
+  std::ostringstream log;
+  CostModel model((fs::path(d.path()) / "cost.json").string());
+  EXPECT_EQ(model.calibrate_missing(s, zoo(), calibrator, log), 2u);
+  const ProgramSpec xor_spec = zoo().load("31556268");
+  ASSERT_NE(model.find(xor_spec, s), nullptr);
+  EXPECT_DOUBLE_EQ(model.find(xor_spec, s)->step_seconds, 0.001 * static_cast<double>(xor_spec.batch_size));
+  EXPECT_EQ(model.find(zoo().load("44164749"), s), nullptr);
+  EXPECT_NE(log.str().find("died of signal 9"), std::string::npos) << log.str();
 }
 
 TEST(CostModel, AForeignCacheFileIsAnErrorNamingIt) {
