@@ -31,7 +31,8 @@ const std::vector<PublishedColumn>& published_columns() {
       {"gradient_max", "gradient_max", "1", F::Real, false},
       {"gradient_min", "gradient_min", "1", F::Real, false},
       {"gradient_median", "gradient_median", "1", F::Real, false},
-      // dynfault logs the lr each epoch trained with (V2 logged it after its x0.9 side effect).
+      // dynfault logs the lr each epoch trained with (V2 logged it after its x0.9 side effect, as
+      // dynfault does under --of-compat v2).
       {"adjusted_lr", "adjusted_lr", "1", F::Real, false, "learning_rate"},
       {"mean_activation", "mean_activation", "1", F::Real, false},
       {"std_activation", "std_activation", "1", F::Real, false},
