@@ -1,11 +1,9 @@
 #include "campaign/cost_model.h"
 
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -16,6 +14,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/isolate.h"
 #include "core/json_fields.h"
 #include "core/process_stats.h"
 #include "core/run_task.h"
@@ -72,59 +71,41 @@ runner::Calibration calibration_from_json(const nlohmann::json& j, const std::st
   return c;
 }
 
-// One calibration in a forked child (see calibrate_missing): the result comes back as JSON on a pipe.
-runner::Calibration calibrate_in_child(const Calibrator& calibrator, const runner::RunRequest& request) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw Error("calibrate", std::string("pipe: ") + std::strerror(errno));
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("calibrate", std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::close(fds[0]);
+// One calibration in a forked child (core/isolate.h; see calibrate_missing): the result comes back
+// as JSON text, its address space is capped at the machine's physical memory, and it has
+// `seconds` to finish.
+runner::Calibration calibrate_in_child(const Calibrator& calibrator, const runner::RunRequest& request,
+                                       unsigned seconds) {
+  const auto cap_memory = [] {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-    if (pages > 0 && page > 0) {
-      const rlimit limit{static_cast<rlim_t>(pages) * static_cast<rlim_t>(page),
-                         static_cast<rlim_t>(pages) * static_cast<rlim_t>(page)};
-      ::setrlimit(RLIMIT_AS, &limit);
-    }
-    runner::Calibration c;
-    try {
-      c = calibrator(request);
-    } catch (const std::exception& e) {
-      c.error = e.what();
-    }
-    const std::string text = to_json(c).dump();
-    for (size_t done = 0; done < text.size();) {
-      const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
-      if (n <= 0) ::_exit(3);
-      done += static_cast<size_t>(n);
-    }
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+    if (pages <= 0 || page <= 0) return;
+    const rlim_t bytes = static_cast<rlim_t>(pages) * static_cast<rlim_t>(page);
+    const rlimit limit{bytes, bytes};
+    ::setrlimit(RLIMIT_AS, &limit);
+  };
+  const ChildOutcome r = run_in_child([&] { return to_json(calibrator(request)).dump(); }, seconds, cap_memory);
   runner::Calibration c;
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    c.error = "the calibration process died of signal " + std::to_string(sig) + " (" + strsignal(sig) +
-              (sig == SIGKILL ? "; out of memory?" : "") + ")";
-    return c;
+  switch (r.end) {
+    case ChildOutcome::End::Returned: {
+      const nlohmann::json j = nlohmann::json::parse(r.text, nullptr, false);
+      if (!j.is_discarded()) return calibration_from_json(j, "calibration of " + request.program);
+      c.error = "the calibration process returned no result";
+      break;
+    }
+    case ChildOutcome::End::Threw:
+    case ChildOutcome::End::Failed:
+      c.error = r.text.empty() ? "the calibration process exited with status " + std::to_string(r.exit_status)
+                               : r.text;
+      break;
+    case ChildOutcome::End::TimedOut:
+      c.error = "still calibrating after " + std::to_string(seconds) + " s (--calibration-timeout); stopped";
+      break;
+    case ChildOutcome::End::Signalled:
+      c.error = "the calibration process died of signal " + std::to_string(r.signal) + " (" + ::strsignal(r.signal) +
+                (r.signal == SIGKILL ? "; out of memory?" : "") + ")";
+      break;
   }
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (WEXITSTATUS(status) != 0 || j.is_discarded()) {
-    c.error = "the calibration process exited with status " + std::to_string(WEXITSTATUS(status));
-    return c;
-  }
-  return calibration_from_json(j, "calibration of " + request.program);
+  return c;
 }
 
 }  // namespace
@@ -178,7 +159,8 @@ double CostModel::seconds(const ProgramSpec& original, const ProgramSpec& traine
 }
 
 size_t CostModel::calibrate_missing(const CampaignSettings& settings, const ProgramZoo& zoo,
-                                    const Calibrator& calibrator, std::ostream& log, bool isolate) {
+                                    const Calibrator& calibrator, std::ostream& log, bool isolate,
+                                    unsigned timeout_seconds) {
   std::vector<ProgramSpec> missing;
   for (const auto& id : settings.programs) {
     ProgramSpec spec = zoo.load(id);
@@ -189,7 +171,7 @@ size_t CostModel::calibrate_missing(const CampaignSettings& settings, const Prog
   for (const ProgramSpec& spec : missing) {
     const double t0 = monotonic_seconds();
     const runner::RunRequest request = calibration_request(spec, settings);
-    const runner::Calibration c = isolate ? calibrate_in_child(calibrator, request) : calibrator(request);
+    const runner::Calibration c = isolate ? calibrate_in_child(calibrator, request, timeout_seconds) : calibrator(request);
     entries_[key(spec, settings)] = c;
     save();
     ++done;

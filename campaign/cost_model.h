@@ -36,10 +36,12 @@ class CostModel {
   // interrupted calibration keeps what it measured. Progress lines go to `log`. Returns how many
   // programs were timed; a program that cannot be calibrated is cached with its error and priced by
   // the heuristic. With `isolate`, each calibration runs in a forked child whose address space is
-  // capped at the machine's physical memory, so a program that cannot fit (or crashes) is an error
-  // for that program, not a dead planner. Call it isolated only from a single-threaded process.
+  // capped at the machine's physical memory and which is stopped after `timeout_seconds`, so a
+  // program that cannot fit, crashes or takes too long is an error for that program, not a dead or
+  // stuck planner. Call it isolated only from a single-threaded process.
   size_t calibrate_missing(const CampaignSettings& settings, const ProgramZoo& zoo, const Calibrator& calibrator,
-                           std::ostream& log, bool isolate = true);
+                           std::ostream& log, bool isolate = true, unsigned timeout_seconds = kCalibrationTimeout);
+  static constexpr unsigned kCalibrationTimeout = 300;
 
   // The calibration of `original` under `settings`, or nullptr (not cached, or cached with an error).
   const runner::Calibration* find(const ProgramSpec& original, const CampaignSettings& settings) const;

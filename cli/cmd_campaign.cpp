@@ -37,6 +37,7 @@ void add_plan_command(CLI::App& campaign) {
     int repeats = 20, max_mutants = -1, shards = 1;
     std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
     bool force = false, estimate = false;
+    unsigned calibration_timeout = campaign::CostModel::kCalibrationTimeout;
   };
   auto o = std::make_shared<Options>();
   CLI::App* plan = campaign.add_subcommand("plan", "write a campaign directory: settings, task list, empty journal");
@@ -70,6 +71,11 @@ void add_plan_command(CLI::App& campaign) {
                  "print the expected cost (tasks, core-hours, largest task per program) from timed steps of each "
                  "program on this machine, cached; with --out the plan's task costs are those seconds "
                  "(docs/campaign.md#cost-estimates)");
+  plan->add_option("--calibration-timeout", o->calibration_timeout,
+                   "with --estimate: seconds one program's calibration may take before it is stopped and the "
+                   "program priced by the heuristic")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   plan->add_option("--cost-cache", o->cost_cache,
                    "the cost model's cache file (default $DYNFAULT_COST_CACHE, else ~/.cache/dynfault/cost-model.json)");
   plan->callback([o]() {
@@ -114,7 +120,7 @@ void add_plan_command(CLI::App& campaign) {
       if (!plan_calibrator()) throw Error("--estimate", "this binary cannot time programs (no runner)");
       cost = std::make_unique<campaign::CostModel>(o->cost_cache.empty() ? campaign::CostModel::default_cache_path()
                                                                          : o->cost_cache);
-      cost->calibrate_missing(s, zoo, plan_calibrator(), std::cerr);
+      cost->calibrate_missing(s, zoo, plan_calibrator(), std::cerr, /*isolate=*/true, o->calibration_timeout);
       s.cost_model = "calibrated";
     }
     const Plan p = make_plan(s, zoo, cost.get());

@@ -26,15 +26,16 @@ void write_all(int fd, const std::string& text) {
 
 }  // namespace
 
-void run_isolated(const std::string& what, const std::function<void()>& read, unsigned seconds) {
+ChildOutcome run_in_child(const std::function<std::string()>& work, unsigned seconds,
+                          const std::function<void()>& prepare) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(what, std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error("fork", std::string("cannot create a pipe: ") + std::strerror(errno));
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
     ::close(fds[0]);
     ::close(fds[1]);
-    throw Error(what, std::string("cannot fork the checking process: ") + std::strerror(err));
+    throw Error("fork", std::string("cannot fork a child process: ") + std::strerror(err));
   }
   if (pid == 0) {
     ::close(fds[0]);
@@ -42,43 +43,68 @@ void run_isolated(const std::string& what, const std::function<void()>& read, un
     ::alarm(seconds);
     int code = 0;
     try {
-      read();
+      if (prepare) prepare();
+      write_all(fds[1], work());
     } catch (const Error& e) {
       write_all(fds[1], e.what());
       code = 1;
     } catch (const std::exception& e) {
-      write_all(fds[1], std::string("internal error: ") + e.what());
+      write_all(fds[1], e.what());
       code = 2;
     }
     ::close(fds[1]);
     ::_exit(code);  // no atexit handlers, no HDF5 shutdown of the parent's state
   }
   ::close(fds[1]);
-  std::string message;
+  ChildOutcome out;
   char buf[4096];
   for (;;) {
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    message.append(buf, static_cast<size_t>(n));
+    out.text.append(buf, static_cast<size_t>(n));
   }
   ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && !message.empty()) throw Error("", message);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 2 && !message.empty())
-    throw Error(what, "the reader failed on this file (" + message + "); the file is damaged or not what it claims to be");
+  if (WIFEXITED(status)) out.exit_status = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    if (sig == SIGALRM)
+    out.signal = WTERMSIG(status);
+    out.end = out.signal == SIGALRM ? ChildOutcome::End::TimedOut : ChildOutcome::End::Signalled;
+  } else if (out.exit_status == 0) {
+    out.end = ChildOutcome::End::Returned;
+  } else if (out.exit_status == 1 && !out.text.empty()) {
+    out.end = ChildOutcome::End::Threw;
+  } else {
+    out.end = ChildOutcome::End::Failed;
+  }
+  return out;
+}
+
+void run_isolated(const std::string& what, const std::function<void()>& read, unsigned seconds) {
+  const ChildOutcome r = run_in_child(
+      [&] {
+        read();
+        return std::string();
+      },
+      seconds);
+  switch (r.end) {
+    case ChildOutcome::End::Returned:
+      return;
+    case ChildOutcome::End::Threw: throw Error("", r.text);
+    case ChildOutcome::End::TimedOut:
       throw Error(what, "the reader was still reading it after " + std::to_string(seconds) +
                             " s and was stopped; the file is damaged or not what it claims to be");
-    throw Error(what, "the reader crashed on this file (signal " + std::to_string(sig) + ": " + ::strsignal(sig) +
-                          "); the file is damaged or not what it claims to be");
+    case ChildOutcome::End::Signalled:
+      throw Error(what, "the reader crashed on this file (signal " + std::to_string(r.signal) + ": " +
+                            ::strsignal(r.signal) + "); the file is damaged or not what it claims to be");
+    case ChildOutcome::End::Failed:
+      if (r.exit_status == 2 && !r.text.empty())
+        throw Error(what, "the reader failed on this file (internal error: " + r.text +
+                              "); the file is damaged or not what it claims to be");
+      throw Error(what, "the reader ended abnormally on this file (exit " + std::to_string(r.exit_status) + ")");
   }
-  throw Error(what, "the reader ended abnormally on this file (exit " + std::to_string(WEXITSTATUS(status)) + ")");
 }
 
 }  // namespace dynfault

@@ -3,6 +3,8 @@
 // (campaign_driver registers fixed timings, so nothing here depends on this machine's speed).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -138,6 +140,18 @@ TEST(CostModel, IsolatedCalibrationSurvivesAProgramThatKillsItsProcess) {
   EXPECT_DOUBLE_EQ(model.find(xor_spec, s)->step_seconds, 0.001 * static_cast<double>(xor_spec.batch_size));
   EXPECT_EQ(model.find(zoo().load("44164749"), s), nullptr);
   EXPECT_NE(log.str().find("died of signal 9"), std::string::npos) << log.str();
+  // A calibration still running at its timeout is stopped and priced by the heuristic. The sleep is
+  // far beyond the 1 s alarm, so a loaded machine cannot make it finish first.
+  CostModel slow((fs::path(d.path()) / "slow.json").string());
+  const Calibrator sleeper = [](const runner::RunRequest& r) {
+    if (r.program == "44164749") ::sleep(60);
+    return CountingCalibrator{}(r);
+  };
+  std::ostringstream slow_log;
+  EXPECT_EQ(slow.calibrate_missing(s, zoo(), sleeper, slow_log, /*isolate=*/true, /*timeout_seconds=*/1), 2u);
+  EXPECT_NE(slow.find(xor_spec, s), nullptr);
+  EXPECT_EQ(slow.find(zoo().load("44164749"), s), nullptr);
+  EXPECT_NE(slow_log.str().find("still calibrating after 1 s"), std::string::npos) << slow_log.str();
 }
 
 TEST(CostModel, AForeignCacheFileIsAnErrorNamingIt) {
