@@ -38,15 +38,18 @@ double monotonic_seconds() {
 }
 
 std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) != 0) continue;
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) break;
-    const auto first = line.find_first_not_of(" \t", colon + 1);
-    return first == std::string::npos ? "unknown" : line.substr(first);
-  }
-  return "unknown";
+  static const std::string model = [] {  // read once: it cannot change while the process runs
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("model name", 0) != 0) continue;
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) break;
+      const auto first = line.find_first_not_of(" \t", colon + 1);
+      return first == std::string::npos ? std::string("unknown") : line.substr(first);
+    }
+    return std::string("unknown");
+  }();
+  return model;
 }
 
 }  // namespace dynfault
