@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -44,21 +43,21 @@ std::map<std::string, double> attempt_seconds(const std::string& dir) {
 }
 
 StatusCounts status_of(const std::string& dir) {
-  const Plan plan = load_plan(dir);
-  const JournalContents journal = read_journal(dir + "/journal.log");
-  const auto seconds = attempt_seconds(dir);
-  std::set<std::string> done;
-  for (const auto& d : journal.done) done.insert(d.task_id);
+  Plan plan = load_plan(dir);
+  // The planned tasks are the state's first ones; searches append their later settings at run time,
+  // priced by the heuristic, so the estimate is compared over the planned ones.
+  const size_t planned = plan.tasks.size();
   StatusCounts c;
   c.cost_model = plan.settings.cost_model.empty() ? "heuristic" : plan.settings.cost_model;
-  for (const auto& t : plan.tasks) {
-    const auto it = seconds.find(t.run_id);
-    if (it == seconds.end() || !done.count(t.run_id)) continue;
+  const CampaignState state(std::move(plan), read_journal(dir + "/journal.log"));
+  const auto seconds = attempt_seconds(dir);
+  for (size_t i = 0; i < planned; ++i) {
+    const auto it = seconds.find(state.task(i).run_id);
+    if (it == seconds.end() || !state.is_done(i)) continue;
     ++c.timed;
-    c.estimated_seconds += t.expected_cost;
+    c.estimated_seconds += state.task(i).expected_cost;
     c.actual_seconds += it->second;
   }
-  const CampaignState state(plan, journal);
   c.done = state.done_count();
   c.total = state.size();
   c.crashed = state.crashed_count();
@@ -80,7 +79,7 @@ std::string format(const std::string& name, const StatusCounts& c) {
                            : "");
   std::string text = buf;
   if (c.timed > 0) {
-    std::snprintf(buf, sizeof buf, "\n  cost of the %zu finished tasks: estimated %.3f core-hours (%s), took %.3f (actual/estimate %.2f)",
+    std::snprintf(buf, sizeof buf, "\n  cost of the %zu finished planned tasks: estimated %.3f core-hours (%s), took %.3f (actual/estimate %.2f)",
                   c.timed, c.estimated_seconds / 3600, c.cost_model.c_str(), c.actual_seconds / 3600,
                   c.estimated_seconds > 0 ? c.actual_seconds / c.estimated_seconds : std::nan(""));
     text += buf;

@@ -147,7 +147,7 @@ TEST(CampaignMpi, ThreeRanksMatchThePlanAndOneProcess) {
   EXPECT_EQ(stats["tasks_finished"].get<size_t>(), state.size());
   // campaign status sets the plan's estimate beside the time the finished tasks took (status.jsonl).
   const std::string status = status_text(c);
-  EXPECT_NE(status.find("cost of the " + std::to_string(load_plan(c).tasks.size()) + " finished tasks: estimated"),
+  EXPECT_NE(status.find("cost of the " + std::to_string(load_plan(c).tasks.size()) + " finished planned tasks: estimated"),
             std::string::npos) << status;
   EXPECT_NE(status.find("(heuristic), took"), std::string::npos) << status;
   // Same traces whatever the rank count: one process, no MPI launcher.
