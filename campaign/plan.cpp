@@ -115,8 +115,7 @@ CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& 
       }
     }
     s.cost_model = optional_field<std::string>(j, "cost_model", "", w);
-    s.of_compat = optional_field<std::string>(j, "of_compat", "", w);
-    if (!s.of_compat.empty() && s.of_compat != "v2") throw Error(w, "of_compat must be \"v2\" when present");
+    s.of_compat = parse_of_compat(optional_field<std::string>(j, "of_compat", "", w), w + ": of_compat");
   } catch (const std::invalid_argument&) {
     throw Error(where, "bad settings: seed is not an integer");
   }

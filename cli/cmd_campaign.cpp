@@ -113,8 +113,7 @@ void add_plan_command(CLI::App& campaign) {
     s.max_mutants = o->max_mutants;
     s.seed = parse_seed("--seed", o->seed);
     s.shards = o->shards;
-    if (!o->of_compat.empty() && o->of_compat != "v2") throw Error("--of-compat", "must be v2 (got '" + o->of_compat + "')");
-    s.of_compat = o->of_compat;
+    s.of_compat = parse_of_compat(o->of_compat, "--of-compat");
     std::unique_ptr<campaign::CostModel> cost;
     if (o->estimate) {
       if (!plan_calibrator()) throw Error("--estimate", "this binary cannot time programs (no runner)");

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/run_task.h"
 #include "core/exit_status.h"
 #include "core/probe_catalogue.h"
 #include "core/program_spec.h"
@@ -54,7 +55,7 @@ runner::RunRequest request_from(const RunOptions& o) {
   runner::RunRequest r;
   r.probes = parse_probes(o.probes, "--probes");
   if (!o.of_compat.empty()) {
-    if (o.of_compat != "v2") throw Error("--of-compat", "must be v2 (got '" + o.of_compat + "')");
+    parse_of_compat(o.of_compat, "--of-compat");
     if (!r.probes.has("of")) throw Error("--of-compat", "reproduces the OF callback's side effect: needs --probes with of");
     r.of_compat = o.of_compat;
   }

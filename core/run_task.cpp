@@ -82,14 +82,17 @@ RunTask task_from_json(const nlohmann::json& j, const std::string& where) {
   t.probes = parse_probes(text("probes", true), w);
   t.scale = parse_scale(text("scale", true), w);
   t.spec = text("spec", false);
-  t.of_compat = text("of_compat", false);
-  if (!t.of_compat.empty() && t.of_compat != "v2")
-    throw Error(w, "'of_compat' must be \"v2\" when present (got '" + t.of_compat + "')");
+  t.of_compat = parse_of_compat(text("of_compat", false), w + ": of_compat");
   // Strict: a boolean would convert to a number silently.
   if (j.contains("expected_cost") && !j["expected_cost"].is_number())
     throw wrong_type(j["expected_cost"], "expected_cost", w);
   t.expected_cost = optional_field(j, "expected_cost", t.expected_cost, w);
   return t;
+}
+
+std::string parse_of_compat(const std::string& text, const std::string& where) {
+  if (!text.empty() && text != "v2") throw Error(where, "must be v2 (got '" + text + "')");
+  return text;
 }
 
 }  // namespace dynfault

@@ -37,4 +37,8 @@ nlohmann::json to_json(const RunTask& t, bool with_spec = true);
 // Throws dynfault::Error naming `where` for missing or ill-typed fields.
 RunTask task_from_json(const nlohmann::json& j, const std::string& where);
 
+// The one check of RunIdentity::of_compat's spellings: "" (off) or "v2". Returns `text`; throws
+// dynfault::Error naming `where` (an option or a file) otherwise.
+std::string parse_of_compat(const std::string& text, const std::string& where);
+
 }  // namespace dynfault
