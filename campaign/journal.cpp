@@ -9,10 +9,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "mutate/kill.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/flat_json.h"
 #include "core/json_fields.h"
 #include "core/seed.h"
 
@@ -25,7 +27,7 @@ std::string hex64(uint64_t v) {
   return buf;
 }
 
-bool parse_hex64(const std::string& s, uint64_t& out) {
+bool parse_hex64(std::string_view s, uint64_t& out) {
   if (s.size() != 16) return false;
   uint64_t v = 0;
   for (char c : s) {
@@ -71,47 +73,55 @@ nlohmann::json to_json(const VerdictRecord& r) {
   return j;
 }
 
-// Parses one line without its newline; returns false if the line is not a valid record.
-bool parse_line(const std::string& line, nlohmann::json& record) {
+enum class LineKind { Invalid, Record };
+
+// Parses one line without its newline into `record`: Invalid if its hash does not match or it is
+// not a JSON object with a "type" member.
+LineKind parse_line(std::string_view line, FlatJson& record) {
+  record.clear();
   const auto tab = line.rfind('\t');
-  if (tab == std::string::npos) return false;
-  const std::string text = line.substr(0, tab);
+  if (tab == std::string_view::npos) return LineKind::Invalid;
+  const std::string_view text = line.substr(0, tab);
   uint64_t hash;
-  if (!parse_hex64(line.substr(tab + 1), hash) || hash != fnv1a64(text)) return false;
-  try {
-    record = nlohmann::json::parse(text);
-  } catch (const std::exception&) {
-    return false;
+  if (!parse_hex64(line.substr(tab + 1), hash) || hash != fnv1a64(text)) return LineKind::Invalid;
+  if (!record.parse(text)) {
+    if (!record.nested) return LineKind::Invalid;
+    // Hash-valid but not flat: a record with a nested member. Read it whole, so the field
+    // checks below name what is wrong, as for any other malformed record.
+    const auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (!j.is_object()) return LineKind::Invalid;
+    record.clear();
+    for (const auto& [k, v] : j.items()) record.members.emplace_back(k, v);
   }
-  return record.is_object() && record.contains("type");
+  return record.find("type") ? LineKind::Record : LineKind::Invalid;
 }
 
-void add_record(JournalContents& out, const nlohmann::json& j, const std::string& where) {
-  const std::string type = field<std::string>(j, "type", where);
+void add_record(JournalContents& out, const FlatJson& j, const std::string& where) {
+  const std::string type = flat_field<std::string>(j, "type", where);
   if (type == "done") {
     DoneRecord r;
-    r.task_id = field<std::string>(j, "task", where);
-    r.status = field<std::string>(j, "status", where);
-    if (!parse_hex64(field<std::string>(j, "checksum", where), r.checksum)) throw Error(where, "bad checksum");
-    r.batch = field<std::string>(j, "batch", where);
-    r.metric = double_of(field<std::string>(j, "metric", where), where);
-    r.attempts = field<int>(j, "attempts", where);
+    r.task_id = flat_field<std::string>(j, "task", where);
+    r.status = flat_field<std::string>(j, "status", where);
+    if (!parse_hex64(flat_field<std::string>(j, "checksum", where), r.checksum)) throw Error(where, "bad checksum");
+    r.batch = flat_field<std::string>(j, "batch", where);
+    r.metric = double_of(flat_field<std::string>(j, "metric", where), where);
+    r.attempts = flat_field<int>(j, "attempts", where);
     out.done.push_back(std::move(r));
   } else if (type == "verdict") {
     VerdictRecord r;
-    r.mutant_id = field<std::string>(j, "mutant", where);
-    r.program = field<std::string>(j, "program", where);
-    r.killed = field<bool>(j, "killed", where);
-    r.label = field<std::string>(j, "label", where);
-    r.p_reported = double_of(field<std::string>(j, "p", where), where);
-    r.d = double_of(field<std::string>(j, "d", where), where);
-    r.original_runs = field<int64_t>(j, "n_original", where);
-    r.mutant_runs = field<int64_t>(j, "n_mutant", where);
-    r.reason = to_string(mutate::parse_kill_reason(optional_field<std::string>(j, "reason", "test", where), where));
-    r.dropped_original = optional_field<int64_t>(j, "dropped_original", 0, where);
-    r.dropped_mutant = optional_field<int64_t>(j, "dropped_mutant", 0, where);
-    r.terminated_original = optional_field<int64_t>(j, "terminated_original", 0, where);
-    r.terminated_mutant = optional_field<int64_t>(j, "terminated_mutant", 0, where);
+    r.mutant_id = flat_field<std::string>(j, "mutant", where);
+    r.program = flat_field<std::string>(j, "program", where);
+    r.killed = flat_field<bool>(j, "killed", where);
+    r.label = flat_field<std::string>(j, "label", where);
+    r.p_reported = double_of(flat_field<std::string>(j, "p", where), where);
+    r.d = double_of(flat_field<std::string>(j, "d", where), where);
+    r.original_runs = flat_field<int64_t>(j, "n_original", where);
+    r.mutant_runs = flat_field<int64_t>(j, "n_mutant", where);
+    r.reason = to_string(mutate::parse_kill_reason(optional_flat_field<std::string>(j, "reason", "test", where), where));
+    r.dropped_original = optional_flat_field<int64_t>(j, "dropped_original", 0, where);
+    r.dropped_mutant = optional_flat_field<int64_t>(j, "dropped_mutant", 0, where);
+    r.terminated_original = optional_flat_field<int64_t>(j, "terminated_original", 0, where);
+    r.terminated_mutant = optional_flat_field<int64_t>(j, "terminated_mutant", 0, where);
     out.verdicts.push_back(std::move(r));
   } else {
     throw Error(where, "unknown record type '" + type + "'");
@@ -145,6 +155,7 @@ JournalContents read_journal(const std::string& path) {
   const std::string data = read_text_file(path);
   size_t pos = 0, line_no = 0;
   size_t first_bad = std::string::npos, first_bad_line = 0;
+  FlatJson record;  // reused: its members' storage outlives the lines
   while (pos < data.size()) {
     const size_t nl = data.find('\n', pos);
     ++line_no;
@@ -152,8 +163,7 @@ JournalContents read_journal(const std::string& path) {
       if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
       break;
     }
-    nlohmann::json record;
-    const bool ok = parse_line(data.substr(pos, nl - pos), record);
+    const bool ok = parse_line(std::string_view(data).substr(pos, nl - pos), record) == LineKind::Record;
     if (!ok) {
       if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
     } else {

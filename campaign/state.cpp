@@ -11,6 +11,8 @@ namespace dynfault::campaign {
 CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(std::move(plan)) {
   std::vector<RunTask> planned;
   planned.swap(plan_.tasks);
+  plan_.tasks.reserve(planned.size());
+  index_.reserve(planned.size());
   for (auto& t : planned) add_task(std::move(t));
   for (const auto& s : plan_.searches) searches_[s.key] = &s;
   for (const auto& m : plan_.mutants) {
@@ -56,7 +58,10 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
 size_t CampaignState::add_task(RunTask t) {
   const size_t i = plan_.tasks.size();
   if (!index_.emplace(t.run_id, i).second) throw Error("campaign", "duplicate task id '" + t.run_id + "'");
-  Group& g = groups_[{t.program, t.mutant_id}];
+  // A plan lists a group's repeats together: look the group up once per run of them.
+  if (!last_group_ || last_group_->program != t.program || last_group_->mutant_id != t.mutant_id)
+    last_group_ = &groups_[{t.program, t.mutant_id}];
+  Group& g = *last_group_;
   if (g.tasks.empty()) {
     g.program = t.program;
     g.mutant_id = t.mutant_id;

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/program_spec.h"
@@ -67,8 +68,9 @@ class CampaignState {
   std::vector<double> metric_;
   std::vector<bool> crashed_task_;  // finished with status "crashed" (no epoch)
   std::vector<bool> terminated_task_;  // finished with status "terminated" (a triage rule stopped it)
-  std::map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t> index_;  // task id -> index (hashed: a million ids share long prefixes)
   std::map<std::pair<std::string, std::string>, Group> groups_;  // (program, mutant id or "")
+  Group* last_group_ = nullptr;  // add_task's last group (map nodes do not move)
   std::map<std::string, const PlannedSearch*> searches_;         // key -> search
   std::map<std::pair<std::string, std::string>, std::string> search_of_;  // (program, mutant) -> search key
   std::map<std::pair<std::string, std::string>, std::string> parameters_; // (program, mutant) -> parameters

@@ -6,9 +6,13 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
+#include "core/flat_json.h"
 #include "campaign/journal.h"
 #include "campaign/plan.h"
 #include "campaign/state.h"
@@ -28,16 +32,23 @@ struct StatusCounts {
 };
 
 // Seconds of each task's last attempt in <dir>/status.jsonl (written by the master, one JSON object
-// per line; a torn last line after a kill is skipped).
-std::map<std::string, double> attempt_seconds(const std::string& dir) {
-  std::map<std::string, double> seconds;
-  std::ifstream in(dir + "/status.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("seconds") ||
-        !j["seconds"].is_number())
-      continue;
-    seconds[j["id"].get<std::string>()] = j["seconds"].get<double>();
+// per line; a torn last line after a kill is skipped), by task index of `state`.
+std::vector<double> attempt_seconds(const std::string& dir, const CampaignState& state) {
+  std::vector<double> seconds(state.size(), std::nan(""));
+  const std::string path = dir + "/status.jsonl";
+  if (!fs::exists(path)) return seconds;
+  const std::string data = read_text_file(path);
+  FlatJson j;
+  for (size_t pos = 0; pos < data.size();) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) nl = data.size();
+    const std::string_view line = std::string_view(data).substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!j.parse(line)) continue;
+    const nlohmann::json* id = j.find("id");
+    const nlohmann::json* s = j.find("seconds");
+    if (!id || !id->is_string() || !s || !s->is_number()) continue;
+    if (const auto i = state.find(id->get_ref<const std::string&>())) seconds[*i] = s->get<double>();
   }
   return seconds;
 }
@@ -50,13 +61,12 @@ StatusCounts status_of(const std::string& dir) {
   StatusCounts c;
   c.cost_model = plan.settings.cost_model.empty() ? "heuristic" : plan.settings.cost_model;
   const CampaignState state(std::move(plan), read_journal(dir + "/journal.log"));
-  const auto seconds = attempt_seconds(dir);
+  const auto seconds = attempt_seconds(dir, state);
   for (size_t i = 0; i < planned; ++i) {
-    const auto it = seconds.find(state.task(i).run_id);
-    if (it == seconds.end() || !state.is_done(i)) continue;
+    if (std::isnan(seconds[i]) || !state.is_done(i)) continue;
     ++c.timed;
     c.estimated_seconds += state.task(i).expected_cost;
-    c.actual_seconds += it->second;
+    c.actual_seconds += seconds[i];
   }
   c.done = state.done_count();
   c.total = state.size();
