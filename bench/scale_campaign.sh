@@ -30,7 +30,7 @@ echo "== 1. plan: dynfault38, 4 mutants per program, $repeats repeats"
 rm -rf "$work/c"
 timed plan "$dynfault" campaign plan --set dynfault38 --repeats "$repeats" --max-mutants 4 --probes none \
   --scale smoke --seed 1 --out "$work/c" >/dev/null
-tasks=$("$py" -c "import json; print(len(json.load(open('$work/c/plan.json'))['tasks']))")
+tasks=$("$py" -c "import json; print(sum(len(g['repeats']) for g in json.load(open('$work/c/plan.json'))['task_groups']))")
 read -r plan_s plan_kb <"$work/plan.time"
 plan_bytes=$(stat -c %s "$work/c/plan.json")
 printf '  %d tasks planned in %.1f s (peak RSS %d MB); plan.json %.1f MB (%.0f B/task)\n' \

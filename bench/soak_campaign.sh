@@ -17,7 +17,7 @@ plan=(campaign plan --set quick --repeats 5 --max-mutants 32 --probes none --sca
 run=(campaign run --executor sleep --quiet --batch 7 --flush-seconds 0.2 --grace 2)
 
 "$dynfault" "${plan[@]}" --out "$work/ref" >/dev/null
-tasks=$(/usr/bin/python3 -c "import json; print(len(json.load(open('$work/ref/plan.json'))['tasks']))")
+tasks=$(/usr/bin/python3 -c "import json; print(sum(len(g['repeats']) for g in json.load(open('$work/ref/plan.json'))['task_groups']))")
 echo "soak: $tasks planned tasks (searches add more), $cycles interruptions"
 mpirun --oversubscribe -np 3 "$dynfault" "${run[@]}" "$work/ref" 2>/dev/null || { echo "soak: reference run failed"; exit 1; }
 # traces.h5 is written in journal order, which interruptions change; `collect`

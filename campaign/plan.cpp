@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -22,7 +26,61 @@ namespace {
 
 constexpr const char* kPlanFormat = "dynfault-campaign-plan";
 constexpr const char* kRootFormat = "dynfault-campaign-shards";
-constexpr int kPlanVersion = 1;
+// 2: tasks as task_groups (one object per run of tasks that share everything but the repeat and
+// seed), which cut a million-task plan from 397 MB to ~30 MB; version-1 plans ("tasks") still read.
+constexpr int kPlanVersion = 2;
+
+// A plan's top-level "format" value, read with a SAX handler that stops as soon as it is seen, so
+// telling a shard root from a campaign does not parse a plan of hundreds of megabytes.
+class FormatPeek : public nlohmann::json::json_sax_t {
+ public:
+  std::optional<std::string> format;
+  bool null() override { return scalar(); }
+  bool boolean(bool) override { return scalar(); }
+  bool number_integer(number_integer_t) override { return scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool string(string_t& v) override {
+    if (depth_ == 1 && key_is_format_) {
+      format = v;
+      return false;
+    }
+    return scalar();
+  }
+  bool binary(binary_t&) override { return scalar(); }
+  bool start_object(std::size_t) override { return open(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    key_is_format_ = depth_ == 1 && k == "format";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  int depth_ = 0;
+  bool key_is_format_ = false;
+  // A "format" that is not a string ends the peek: the file is not one of ours.
+  bool scalar() { return !key_is_format_; }
+  bool open() {
+    if (key_is_format_) return false;
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+};
+
+std::optional<std::string> peek_format(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  FormatPeek peek;
+  nlohmann::json::sax_parse(in, &peek, nlohmann::json::input_format_t::json, false);
+  return peek.format;
+}
 
 std::string shard_name(int i) {
   char buf[32];
@@ -37,6 +95,14 @@ void check_settings(const CampaignSettings& s) {
   std::set<std::string> seen;
   for (const auto& p : s.programs)
     if (!seen.insert(p).second) throw Error("campaign plan", "program '" + p + "' is selected twice");
+}
+
+// Tasks that a task group holds together: everything the same but the id, repeat and seed.
+bool same_group(const RunTask& a, const RunTask& b) {
+  return a.program == b.program && a.architecture == b.architecture && a.mutant_id == b.mutant_id &&
+         a.operator_name == b.operator_name && a.category == b.category && a.parameters == b.parameters &&
+         a.probes == b.probes && a.scale == b.scale && a.of_compat == b.of_compat && a.spec == b.spec &&
+         std::memcmp(&a.expected_cost, &b.expected_cost, sizeof(double)) == 0;
 }
 
 }  // namespace
@@ -329,8 +395,24 @@ nlohmann::json plan_to_json(const Plan& plan) {
                              {"operator", s.operator_name},
                              {"category", s.category},
                              {"state", s.state}});
-  j["tasks"] = nlohmann::json::array();
-  for (const auto& t : plan.tasks) j["tasks"].push_back(to_json(t, false));
+  j["task_groups"] = nlohmann::json::array();
+  for (size_t i = 0; i < plan.tasks.size();) {
+    const RunTask& first = plan.tasks[i];
+    nlohmann::json g = to_json(first, false);
+    for (const char* per_task : {"id", "repeat", "seed"}) g.erase(per_task);
+    nlohmann::json repeats = nlohmann::json::array();
+    for (; i < plan.tasks.size() && same_group(plan.tasks[i], first); ++i) {
+      const RunTask& t = plan.tasks[i];
+      // Ids and seeds are not stored but derived by the reader, as make_plan made them, so a plan
+      // cannot carry one that disagrees with its task's identity.
+      if (t.run_id != make_task_id(t.program, t.mutant_id, t.repeat) ||
+          t.seed != task_seed(plan.settings.seed, t.run_id))
+        throw Error("campaign plan", "task '" + t.run_id + "' does not have the id and seed of its identity");
+      repeats.push_back(t.repeat);
+    }
+    g["repeats"] = std::move(repeats);
+    j["task_groups"].push_back(std::move(g));
+  }
   return j;
 }
 
@@ -370,13 +452,54 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
     ps.state = field<std::string>(s, "state", w);
     plan.searches.push_back(std::move(ps));
   }
-  std::set<std::string> ids;
-  for (const auto& t : required(j, "tasks", where)) {
-    RunTask task = task_from_json(t, where);
-    if (!ids.insert(task.run_id).second) throw Error(where, "duplicate task id '" + task.run_id + "'");
-    if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
-      throw Error(where, "task " + task.run_id + " has no spec");
-    plan.tasks.push_back(std::move(task));
+  if (j.contains("tasks")) {  // version 1: one object per task, with its id and seed
+    std::unordered_set<std::string> ids;
+    for (const auto& t : required(j, "tasks", where)) {
+      RunTask task = task_from_json(t, where);
+      if (!ids.insert(task.run_id).second) throw Error(where, "duplicate task id '" + task.run_id + "'");
+      if (!plan.specs.count(spec_key(task.program, task.mutant_id)))
+        throw Error(where, "task " + task.run_id + " has no spec");
+      plan.tasks.push_back(std::move(task));
+    }
+    return plan;
+  }
+  // Version 2: task groups. A task's id is make_task_id(program, mutant, repeat) and its seed
+  // task_seed(campaign seed, id), so ids are unique when no (program, mutant, repeat) repeats.
+  const auto& groups = required(j, "task_groups", where);
+  size_t total = 0;
+  for (const auto& g : groups) total += g.is_object() && g.contains("repeats") ? g["repeats"].size() : 0;
+  plan.tasks.reserve(total);
+  std::map<std::pair<std::string, std::string>, std::vector<int64_t>> repeats_of;  // (program, mutant)
+  for (const auto& g : groups) {
+    const std::string w = where + ": task group";
+    if (!g.is_object()) throw Error(w, "is not a JSON object");
+    const auto& repeats = required(g, "repeats", w);
+    if (!repeats.is_array()) throw wrong_type(repeats, "repeats", w);
+    // The shared fields once, through the one task reader; then each task's repeat, id and seed.
+    nlohmann::json one = g;
+    one.erase("repeats");
+    one["id"] = "";
+    one["repeat"] = 0;
+    one["seed"] = "0";
+    const RunTask shared = task_from_json(one, w);
+    if (!plan.specs.count(spec_key(shared.program, shared.mutant_id)))
+      throw Error(w, "program " + shared.program + " mutant '" + shared.mutant_id + "' has no spec");
+    auto& seen = repeats_of[{shared.program, shared.mutant_id}];
+    for (const auto& r : repeats) {
+      if (!r.is_number_integer()) throw wrong_type(r, "repeats", w);
+      RunTask t = shared;
+      t.repeat = r.get<int64_t>();
+      t.run_id = make_task_id(t.program, t.mutant_id, t.repeat);
+      t.seed = task_seed(plan.settings.seed, t.run_id);
+      seen.push_back(t.repeat);
+      plan.tasks.push_back(std::move(t));
+    }
+  }
+  for (auto& [key, repeats] : repeats_of) {
+    std::sort(repeats.begin(), repeats.end());
+    const auto twice = std::adjacent_find(repeats.begin(), repeats.end());
+    if (twice != repeats.end())
+      throw Error(where, "duplicate task id '" + make_task_id(key.first, key.second, *twice) + "'");
   }
   return plan;
 }
@@ -394,12 +517,7 @@ ProgramSpec spec_from_plan_text(const std::string& text, const std::string& wher
 bool is_sharded_root(const std::string& dir) {
   const std::string path = dir + "/plan.json";
   if (!fs::exists(path)) return false;
-  try {
-    const auto j = nlohmann::json::parse(read_text_file(path));
-    return j.is_object() && j.value("format", "") == kRootFormat;
-  } catch (const nlohmann::json::exception&) {
-    return false;
-  }
+  return peek_format(path) == std::optional<std::string>(kRootFormat);
 }
 
 Plan load_plan(const std::string& dir) {

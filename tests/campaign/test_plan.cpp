@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -281,4 +283,78 @@ TEST(Plan, ExcludeLeavesProgramsOutAndAProfileMayNameThem) {
     EXPECT_EQ(message.find('\n'), message.size() - 1) << message;
     EXPECT_FALSE(fs::exists(bad_out));
   }
+}
+
+// Version 2 stores tasks as groups (ids and seeds derived); a version-1 plan, one object per task,
+// reads to the same plan.
+TEST(Plan, TaskGroupsRoundTripAndVersionOnePlansStillRead) {
+  const Plan plan = make_plan(settings({"31556268", "44164749"}), zoo());
+  const nlohmann::json v2 = plan_to_json(plan);
+  ASSERT_TRUE(v2.contains("task_groups"));
+  EXPECT_FALSE(v2.contains("tasks"));
+  EXPECT_EQ(v2["version"], 2);
+  EXPECT_LT(v2["task_groups"].size(), plan.tasks.size());
+  const Plan back = plan_from_json(v2, "plan.json");
+  ASSERT_EQ(back.tasks.size(), plan.tasks.size());
+  for (size_t i = 0; i < plan.tasks.size(); ++i) {
+    EXPECT_EQ(back.tasks[i], plan.tasks[i]) << i;
+    EXPECT_EQ(back.tasks[i].run_id, plan.tasks[i].run_id);
+    EXPECT_EQ(back.tasks[i].seed, plan.tasks[i].seed);
+    EXPECT_EQ(back.tasks[i].expected_cost, plan.tasks[i].expected_cost);
+  }
+  nlohmann::json v1 = v2;
+  v1.erase("task_groups");
+  v1["version"] = 1;
+  v1["tasks"] = nlohmann::json::array();
+  for (const auto& t : plan.tasks) v1["tasks"].push_back(to_json(t, false));
+  const Plan old = plan_from_json(v1, "plan.json");
+  ASSERT_EQ(old.tasks.size(), plan.tasks.size());
+  for (size_t i = 0; i < plan.tasks.size(); ++i) EXPECT_EQ(old.tasks[i], plan.tasks[i]) << i;
+  EXPECT_EQ(plan_to_json(old), v2);
+}
+
+TEST(Plan, BadTaskGroupsAreOneLineErrors) {
+  const nlohmann::json good = plan_to_json(make_plan(settings({"31556268"}), zoo()));
+  auto message = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = good;
+    edit(j);
+    try {
+      plan_from_json(j, "plan.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message([](auto& j) { j["task_groups"][0]["repeats"].push_back(0); }).find("duplicate task id"),
+            std::string::npos);
+  EXPECT_NE(message([](auto& j) { j["task_groups"][0]["repeats"][0] = "0"; }).find("'repeats' has the wrong type"),
+            std::string::npos);
+  EXPECT_NE(message([](auto& j) { j["task_groups"][0].erase("repeats"); }).find("missing field 'repeats'"),
+            std::string::npos);
+  EXPECT_NE(message([](auto& j) { j["task_groups"][0]["program"] = "nope"; }).find("has no spec"), std::string::npos);
+  EXPECT_NE(message([](auto& j) { j["task_groups"][0]["scale"] = "huge"; }).find("plan.json"), std::string::npos);
+  for (const auto& m : {message([](auto& j) { j["task_groups"][0]["repeats"].push_back(0); }),
+                        message([](auto& j) { j["task_groups"][0].erase("repeats"); })}) {
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    EXPECT_EQ(m.rfind("plan.json", 0), 0u) << m;
+  }
+}
+
+// Telling a shard root from a campaign reads only as far as the top-level "format".
+TEST(Plan, ShardedRootIsToldByItsFormatAlone) {
+  TempDir d("plan_peek");
+  auto with_plan = [&](const std::string& name, const std::string& text) {
+    const std::string dir = d / name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/plan.json") << text;
+    return dir;
+  };
+  EXPECT_TRUE(is_sharded_root(with_plan("root", R"({"format": "dynfault-campaign-shards", "shards": [)")));
+  EXPECT_FALSE(is_sharded_root(with_plan("plan", R"({"format": "dynfault-campaign-plan", "tasks": [)")));
+  EXPECT_FALSE(is_sharded_root(with_plan("nested", R"({"settings": {"format": "dynfault-campaign-shards"}})")));
+  EXPECT_TRUE(is_sharded_root(with_plan("later", R"({"a": [1, {"format": 2}], "format": "dynfault-campaign-shards"})")));
+  EXPECT_FALSE(is_sharded_root(with_plan("number", R"({"format": 7})")));
+  EXPECT_FALSE(is_sharded_root(with_plan("array", R"(["format", "dynfault-campaign-shards"])")));
+  EXPECT_FALSE(is_sharded_root(with_plan("garbage", "not json")));
+  EXPECT_FALSE(is_sharded_root(d / "missing"));
 }

@@ -12,7 +12,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 mpirun --oversubscribe -np 3 "$dynfault" campaign run "$work/campaign" --quiet
 "$dynfault" collect "$work/campaign" --out "$work/corpus.h5"
 summary=$("$dynfault" collect --summary "$work/corpus.h5" --json)
-planned=$(/usr/bin/python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['tasks']))" "$work/campaign/plan.json")
+planned=$(/usr/bin/python3 -c "import json,sys; print(sum(len(g['repeats']) for g in json.load(open(sys.argv[1]))['task_groups']))" "$work/campaign/plan.json")
 runs=$(echo "$summary" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['trace_files'])")
 # DeepCrime's search may add tasks beyond the plan, never fewer.
 [ "$runs" -ge "$planned" ] || { echo "corpus has $runs runs, plan has $planned tasks" >&2; exit 1; }
