@@ -152,31 +152,31 @@ JournalContents read_journal(const std::string& path) {
   out.path = path;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return out;
-  const std::string data = read_text_file(path);
-  size_t pos = 0, line_no = 0;
-  size_t first_bad = std::string::npos, first_bad_line = 0;
+  size_t line_no = 0, first_bad_line = 0;
+  bool bad = false, torn = false;
+  uint64_t size = 0;
   FlatJson record;  // reused: its members' storage outlives the lines
-  while (pos < data.size()) {
-    const size_t nl = data.find('\n', pos);
+  for_each_line(path, [&](std::string_view line, bool terminated, uint64_t end) {
     ++line_no;
-    if (nl == std::string::npos) {  // no newline: a torn write
-      if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
-      break;
+    size = end;
+    if (torn) return;
+    if (!terminated) {  // no newline: a torn write
+      if (!bad) bad = true, first_bad_line = line_no;
+      torn = true;
+      return;
     }
-    const bool ok = parse_line(std::string_view(data).substr(pos, nl - pos), record) == LineKind::Record;
-    if (!ok) {
-      if (first_bad == std::string::npos) first_bad = pos, first_bad_line = line_no;
-    } else {
-      if (first_bad != std::string::npos)
-        throw Error(path, "line " + std::to_string(first_bad_line) +
-                              " is corrupt (hash mismatch) and is followed by valid records: refusing to guess");
-      add_record(out, record, path + ": line " + std::to_string(line_no));
-      ++out.lines;
-      out.valid_bytes = nl + 1;
+    if (parse_line(line, record) != LineKind::Record) {
+      if (!bad) bad = true, first_bad_line = line_no;
+      return;
     }
-    pos = nl + 1;
-  }
-  out.torn_tail = out.valid_bytes < data.size();
+    if (bad)
+      throw Error(path, "line " + std::to_string(first_bad_line) +
+                            " is corrupt (hash mismatch) and is followed by valid records: refusing to guess");
+    add_record(out, record, path + ": line " + std::to_string(line_no));
+    ++out.lines;
+    out.valid_bytes = end;
+  });
+  out.torn_tail = out.valid_bytes < size;
   return out;
 }
 

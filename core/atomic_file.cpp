@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -103,12 +104,75 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   file.commit();
 }
 
+namespace {
+
+// Appends up to `chunk` bytes of `fd` to `out` in one read; returns how many (0 at the end).
+size_t read_some(int fd, const std::string& path, std::string& out, size_t chunk) {
+  const size_t used = out.size();
+  out.resize(used + chunk);
+  ssize_t n;
+  do {
+    n = ::read(fd, &out[used], chunk);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    const int e = errno;
+    out.resize(used);
+    throw Error(path, std::string("cannot read: ") + std::strerror(e));
+  }
+  out.resize(used + static_cast<size_t>(n));
+  return static_cast<size_t>(n);
+}
+
+struct ReadFd {
+  int fd;
+  explicit ReadFd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd < 0) throw Error(path, "cannot open for reading");
+  }
+  ~ReadFd() { ::close(fd); }
+  ReadFd(const ReadFd&) = delete;
+  ReadFd& operator=(const ReadFd&) = delete;
+};
+
+}  // namespace
+
 std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, "cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  const ReadFd in(path);
+  struct stat st {};
+  std::string out;
+  // One read of the whole size when it is known (a journal or plan of hundreds of megabytes is not
+  // grown and copied by doubling); files that report no size (/proc) are read in chunks.
+  const size_t size = ::fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
+  out.reserve(size + 1);
+  for (;;) {
+    const size_t want = out.size() < size ? size - out.size() + 1 : size_t{1} << 16;
+    if (read_some(in.fd, path, out, want) == 0) return out;
+  }
+}
+
+void for_each_line(const std::string& path,
+                   const std::function<void(std::string_view line, bool terminated, uint64_t end)>& fn) {
+  const ReadFd in(path);
+  constexpr size_t kChunk = size_t{4} << 20;
+  std::string buffer;
+  uint64_t offset = 0;  // file offset of buffer[0]
+  bool eof = false;
+  size_t pos = 0;
+  while (!eof || pos < buffer.size()) {
+    const size_t nl = buffer.find('\n', pos);
+    if (nl != std::string::npos) {
+      fn(std::string_view(buffer).substr(pos, nl - pos), true, offset + nl + 1);
+      pos = nl + 1;
+      continue;
+    }
+    if (eof) {  // a last line without its newline
+      fn(std::string_view(buffer).substr(pos), false, offset + buffer.size());
+      break;
+    }
+    buffer.erase(0, pos);  // keep the partial line, read more after it
+    offset += pos;
+    pos = 0;
+    eof = read_some(in.fd, path, buffer, kChunk) == 0;
+  }
 }
 
 void check_output_file(const std::string& path) {

@@ -1,7 +1,10 @@
 #pragma once
 // Write-to-temporary-then-rename, so a reader never sees a half-written file and
 // a crash never destroys what was there before.
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace dynfault {
 
@@ -44,5 +47,12 @@ void write_file(const std::string& path, const std::string& content, const std::
 
 // Reads a whole text file; throws dynfault::Error naming the path.
 std::string read_text_file(const std::string& path);
+
+// Calls fn(line, terminated, end) for each line of a text file in order, reading it in chunks so a
+// journal of hundreds of megabytes is never held whole: `line` without its '\n', `terminated`
+// false only for a last line without one (a torn write), `end` the file offset just after the line.
+// A file that ends in '\n' has no empty last line. Throws dynfault::Error naming the path.
+void for_each_line(const std::string& path,
+                   const std::function<void(std::string_view line, bool terminated, uint64_t end)>& fn);
 
 }  // namespace dynfault

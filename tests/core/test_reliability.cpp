@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -99,4 +101,43 @@ TEST(Isolation, ACrashInTheReaderIsAOneLineError) {
     EXPECT_EQ(std::string(e.what()).rfind("f.h5: the reader crashed on this file (signal 11", 0), 0u) << e.what();
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
   }
+}
+
+// read_text_file and for_each_line: whole files, lines across the reader's 4 MiB chunks, a torn
+// last line, and the offsets the journal keeps as its valid prefix.
+TEST(TextFiles, LinesAcrossChunksAndATornTail) {
+  const std::string path = ::testing::TempDir() + "/dynfault_lines.txt";
+  std::string text;
+  for (int i = 0; i < 3; ++i) text += std::string(size_t(3) << 20, char('a' + i)) + "\n";  // straddles chunks
+  text += "short\n\ntorn";
+  std::ofstream(path, std::ios::binary) << text;
+  EXPECT_EQ(read_text_file(path), text);
+  std::vector<std::string> lines;
+  std::vector<bool> terminated;
+  std::vector<uint64_t> ends;
+  for_each_line(path, [&](std::string_view line, bool t, uint64_t end) {
+    lines.emplace_back(line);
+    terminated.push_back(t);
+    ends.push_back(end);
+  });
+  ASSERT_EQ(lines.size(), 6u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(lines[i], std::string(size_t(3) << 20, char('a' + i)));
+  EXPECT_EQ(lines[3], "short");
+  EXPECT_EQ(lines[4], "");
+  EXPECT_EQ(lines[5], "torn");
+  EXPECT_EQ(terminated, (std::vector<bool>{true, true, true, true, true, false}));
+  EXPECT_EQ(ends.back(), text.size());
+  EXPECT_EQ(ends[3], text.size() - std::string("\ntorn").size());
+  // Ending in a newline: no empty last line. An empty file: no line.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "x\n";
+  lines.clear();
+  for_each_line(path, [&](std::string_view line, bool, uint64_t) { lines.emplace_back(line); });
+  EXPECT_EQ(lines, std::vector<std::string>{"x"});
+  std::ofstream(path, std::ios::binary | std::ios::trunc).flush();
+  lines.clear();
+  for_each_line(path, [&](std::string_view line, bool, uint64_t) { lines.emplace_back(line); });
+  EXPECT_TRUE(lines.empty());
+  EXPECT_EQ(read_text_file(path), "");
+  EXPECT_THROW(for_each_line(path + ".missing", [](std::string_view, bool, uint64_t) {}), dynfault::Error);
+  std::remove(path.c_str());
 }
