@@ -116,7 +116,7 @@ const std::map<std::string, OptionAdder>& option_table() {
        }},
       {"--rf-grid", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_flag("--rf-grid", a.rf_grid,
-                    "DEFault's forest chosen by its grid search (72 settings x 5 inner folds per fold; docs/peers.md)");
+                    "DEFault's forest chosen by its grid search (216 settings x 5 inner folds per fold; docs/peers.md)");
        }},
       {"--classifiers", [](CLI::App& s, evaluate::AnalysisArgs& a) {
          s.add_option("--classifiers", a.peer_classifiers,

@@ -63,28 +63,12 @@ class RandomForest : public Classifier {
 };
 
 // DEFault's detector grid search (Fault_Detection.py: GridSearchCV(cv=5), default
-// scoring = accuracy) over n_estimators {50, 100, 200}, max_depth {None, 10, 20,
-// 30}, min_samples_split {2, 5, 10}, max_features {sqrt, log2}: 72 settings, each
-// scored by the mean accuracy over StratifiedKFold(5) of the training split, the
-// best (first in grid order on ties, as GridSearchCV's rank) refitted on all of it.
-// Its min_samples_leaf {1, 2, 4} has no RTrees counterpart: 1 only (docs/peers.md).
+// scoring = accuracy) over default_forest_grid()'s 216 settings, each scored by the
+// mean accuracy over StratifiedKFold(5) of the training split, the best (first in
+// grid order on ties, as GridSearchCV's rank) refitted on all of it. min_samples_leaf
+// is mapped as random_forest.h says (docs/peers.md).
 class RandomForestGrid : public Classifier {
  public:
-  static std::vector<ForestSettings> grid() {
-    std::vector<ForestSettings> out;
-    for (int trees : {50, 100, 200})
-      for (int depth : {0, 10, 20, 30})
-        for (int split : {2, 5, 10})
-          for (bool log2 : {false, true}) {
-            ForestSettings s;
-            s.n_estimators = trees;
-            s.max_depth = depth;
-            s.min_samples_split = split;
-            s.max_features_log2 = log2;
-            out.push_back(s);
-          }
-    return out;
-  }
   void set_seed(uint64_t seed) override { seed_ = seed; }
   void fit(const Eigen::MatrixXd& X, const std::vector<int>& y) override {
     std::map<int, int> counts;
@@ -94,7 +78,7 @@ class RandomForestGrid : public Classifier {
     // sklearn warns and still splits when a class has fewer than 5 members; we
     // use as many inner folds as the smallest class allows (at least 2).
     const int inner = std::min(5, smallest);
-    const std::vector<ForestSettings> settings = grid();
+    const std::vector<ForestSettings> settings = default_forest_grid();
     size_t best = 0;
     if (inner >= 2) {
       const std::vector<int> fold = stratified_kfold(y, inner, std::nullopt, "--rf-grid (inner folds)");
@@ -162,7 +146,7 @@ const Registry<Classifier>& classifiers() {
     r.add("random_forest_default", "RandomForestClassifier() defaults (DEFault): 100 trees, sqrt features, depth None (25)",
           [] { return std::make_unique<RandomForest>(default_forest()); });
     r.add("random_forest_default_grid",
-          "DEFault's GridSearchCV(cv=5) over 72 forests (min_samples_leaf 1 only), best refitted (--rf-grid)",
+          "DEFault's GridSearchCV(cv=5) over its 216 forests, best refitted (--rf-grid)",
           [] { return std::make_unique<RandomForestGrid>(); });
     r.add("random_forest_deepfd", "RandomForestClassifier(32 trees, max_depth=10, max_features=min(60, d)) (DeepFD)",
           [] { return std::make_unique<RandomForest>(deepfd_forest()); });

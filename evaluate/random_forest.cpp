@@ -86,8 +86,9 @@ Eigen::MatrixXd ForestModel::votes_share(const Eigen::MatrixXd& X) const {
   DynfaultTreeSpec spec{};
   spec.max_depth = settings.max_depth > 0 ? std::min(settings.max_depth, kOpenCvDepthCap) : kOpenCvDepthCap;
   spec.max_features = std::min(forest_max_features(settings, input_columns), d);
-  // OpenCV leaves a node of n <= MinSampleCount samples unsplit; sklearn splits n >= min_samples_split.
-  spec.min_samples_split = std::max(1, settings.min_samples_split - 1);
+  // OpenCV leaves a node of n <= MinSampleCount samples unsplit; sklearn splits n >= min_samples_split
+  // (and n >= 2 min_samples_leaf, as each side keeps min_samples_leaf).
+  spec.min_samples_split = std::max(1, settings.min_split_samples() - 1);
   Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(X.rows(), static_cast<Eigen::Index>(classes.size()));
   if (d == 0) {  // every feature constant: each tree is its root, the majority class (first on ties)
     std::vector<int> count(classes.size(), 0);
@@ -106,6 +107,24 @@ Eigen::MatrixXd ForestModel::votes_share(const Eigen::MatrixXd& X) const {
     for (Eigen::Index i = 0; i < X.rows(); ++i) votes(i, predicted[static_cast<size_t>(i)]) += 1.0;
   }
   return votes / static_cast<double>(settings.n_estimators);
+}
+
+std::vector<ForestSettings> default_forest_grid() {
+  std::vector<ForestSettings> out;
+  for (int depth : {0, 10, 20, 30})
+    for (bool log2 : {false, true})
+      for (int leaf : {1, 2, 4})
+        for (int split : {2, 5, 10})
+          for (int trees : {50, 100, 200}) {
+            ForestSettings s;
+            s.max_depth = depth;
+            s.max_features_log2 = log2;
+            s.min_samples_leaf = leaf;
+            s.min_samples_split = split;
+            s.n_estimators = trees;
+            out.push_back(s);
+          }
+  return out;
 }
 
 }  // namespace dynfault::evaluate

@@ -6,9 +6,10 @@
 //
 // Mapping (docs/peers.md): bootstrap sample of n rows per tree, Gini splits,
 // max_features features drawn per split, exactly n_estimators trees (one
-// RTrees model of one tree each, no OOB early stop), min_samples_split s ->
-// setMinSampleCount(s - 1) (OpenCV: n <= count stays a leaf), max_depth -> setMaxDepth (OpenCV caps it at 25: None means
-// 25). Tree t of a fit is seeded with derive_seed(seed, "tree/<t>") through
+// RTrees model of one tree each, no OOB early stop), min_samples_split s and
+// min_samples_leaf L -> setMinSampleCount(max(s, 2L) - 1) (OpenCV: n <= count stays a leaf; 2L is
+// the smallest node a split into leaves of L can leave), max_depth -> setMaxDepth (OpenCV caps it at
+// 25: None means 25). Tree t of a fit is seeded with derive_seed(seed, "tree/<t>") through
 // cv::theRNG(), so a fit is a pure function of (data, settings, seed).
 // Columns constant on the training rows are dropped before OpenCV sees them,
 // max_features still computed from every column: sklearn never splits on a
@@ -32,8 +33,18 @@ struct ForestSettings {
   int max_features = 0;       // 0: sqrt(d) rounded down, as sklearn's "sqrt"
   int max_features_cap = 0;   // >0: min(cap, d) (DeepFD's max_features=60)
   int min_samples_split = 2;
+  // RTrees has a minimum to split, not per leaf: a leaf minimum L maps to its necessary condition, a
+  // node needs max(min_samples_split, 2L) samples to be split (min_split_samples()).
+  int min_samples_leaf = 1;
   bool max_features_log2 = false;  // sklearn's "log2": max(1, int(log2(d)))
+  int min_split_samples() const { return min_samples_split > 2 * min_samples_leaf ? min_samples_split : 2 * min_samples_leaf; }
 };
+
+// DEFault's detector grid (Fault_Detection.py): n_estimators {50, 100, 200}, max_depth {None, 10,
+// 20, 30}, min_samples_split {2, 5, 10}, min_samples_leaf {1, 2, 4}, max_features {sqrt, log2}:
+// 216 settings in GridSearchCV's order (ParameterGrid: keys sorted, the last varying fastest),
+// which decides ties between equal scores (golden: tests/evaluate/golden/rf_grid.json).
+std::vector<ForestSettings> default_forest_grid();
 
 struct ForestModel {
   std::vector<int> classes;  // sorted

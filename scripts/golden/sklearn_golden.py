@@ -231,6 +231,15 @@ def pr_curve_cases(rng):
     return cases
 
 
+def grid_cases():
+    # DEFault's detector grid (Fault_Detection.py) in GridSearchCV's order: ParameterGrid sorts the
+    # keys and varies the last fastest; that order breaks ties between equal mean scores.
+    from sklearn.model_selection import ParameterGrid
+    grid = {"n_estimators": [50, 100, 200], "max_depth": [None, 10, 20, 30], "min_samples_split": [2, 5, 10],
+            "min_samples_leaf": [1, 2, 4], "max_features": ["sqrt", "log2"]}
+    return [{"default_grid": [{k: (0 if v is None else v) for k, v in p.items()} for p in ParameterGrid(grid)]}]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/evaluate/golden"
     rng = np.random.default_rng(20240601)
@@ -244,7 +253,7 @@ def main():
     # Added later, from their own stream so the files above stay as they were.
     rng2 = np.random.default_rng(20261206)
     for name, payload in (("saturated", saturated_cases()), ("kmeans", kmeans_cases(rng2)), ("pca", pca_cases(rng2)),
-                          ("pr_curve", pr_curve_cases(rng2))):
+                          ("pr_curve", pr_curve_cases(rng2)), ("rf_grid", grid_cases())):
         with open(f"{out}/{name}.json", "w") as f:
             json.dump({"generated_by": "scripts/golden/sklearn_golden.py", **meta, "cases": payload}, f, indent=None)
             f.write("\n")

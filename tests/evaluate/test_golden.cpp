@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "evaluate/bootstrap.h"
 #include "evaluate/classifier.h"
+#include "evaluate/random_forest.h"
 #include "evaluate/logistic.h"
 #include "evaluate/metrics.h"
 #include "evaluate/numpy_compat.h"
@@ -249,4 +250,27 @@ TEST(Golden, PredictIsTheArgmaxOfTheDecisionFunction) {
     EXPECT_EQ(predicted[i], expected[i]) << i;
     EXPECT_NE(by_proba[i], expected[i]) << i;  // the case is one where the two rules differ
   }
+}
+
+// --rf-grid searches DEFault's whole grid in GridSearchCV's order, which breaks its ties.
+TEST(Golden, DefaultForestGridIsParameterGridOrder) {
+  const json want = golden("rf_grid")[0]["default_grid"];
+  const std::vector<ForestSettings> grid = default_forest_grid();
+  ASSERT_EQ(grid.size(), want.size());
+  ASSERT_EQ(grid.size(), 216u);
+  for (size_t i = 0; i < grid.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(grid[i].max_depth, want[i]["max_depth"].get<int>());
+    EXPECT_EQ(grid[i].max_features_log2, want[i]["max_features"] == "log2");
+    EXPECT_EQ(grid[i].min_samples_leaf, want[i]["min_samples_leaf"].get<int>());
+    EXPECT_EQ(grid[i].min_samples_split, want[i]["min_samples_split"].get<int>());
+    EXPECT_EQ(grid[i].n_estimators, want[i]["n_estimators"].get<int>());
+  }
+  // The leaf minimum's necessary condition on the node to split: max(split, 2 leaf).
+  ForestSettings s;
+  s.min_samples_split = 5;
+  s.min_samples_leaf = 2;
+  EXPECT_EQ(s.min_split_samples(), 5);
+  s.min_samples_leaf = 4;
+  EXPECT_EQ(s.min_split_samples(), 8);
 }
