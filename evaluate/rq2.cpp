@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -530,11 +531,19 @@ Rq2Output run_rq2(const CorpusReader& corpus, const Rq2Options& o, Engine& engin
       }
       if (K == o.triage_k) at_triage_k = best;
     }
-    // Silhouettes are O(n^2) each: work units too, one per K of the sweep.
+    // Silhouettes are O(n^2) each: work units too, one per K of the sweep. A rank that scores any
+    // computes the distance matrix once for all of them (the same bits as from the points) when it
+    // fits in kSilhouetteMatrixBytes; larger corpora score from the points, O(n^2 d) each.
+    constexpr double kSilhouetteMatrixBytes = 1024.0 * 1024 * 1024;
+    std::optional<Eigen::MatrixXd> distances;
     const auto silhouettes = engine.run("silhouettes", Ks.size(), [&](size_t ki) {
       const Clustering& best = best_of[ki];
       const std::set<int> distinct(best.labels.begin(), best.labels.end());
-      return UnitResult{distinct.size() >= 2 && distinct.size() <= n_geo - 1 ? silhouette_score(geo.Z, best.labels) : kNaN};
+      if (distinct.size() < 2 || distinct.size() > n_geo - 1) return UnitResult{kNaN};
+      if (double(n_geo) * double(n_geo) * sizeof(double) > kSilhouetteMatrixBytes)
+        return UnitResult{silhouette_score(geo.Z, best.labels)};
+      if (!distances) distances = euclidean_distances(geo.Z);
+      return UnitResult{silhouette_score_precomputed(*distances, best.labels)};
     });
     for (size_t ki = 0; ki < Ks.size(); ++ki)
       if (std::find(o.clusters.begin(), o.clusters.end(), Ks[ki]) != o.clusters.end())

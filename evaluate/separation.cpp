@@ -15,12 +15,23 @@ Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& A, const Eigen::MatrixX
   return D;
 }
 
-double silhouette_score(const Eigen::MatrixXd& X_in, const std::vector<int>& labels) {
-  // Row-major, so each point is contiguous in the O(n^2) loop; the sums run in
-  // the same index order as on the column-major input, so the bits are the same.
-  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> X = X_in;
-  const Eigen::Index n = X.rows();
-  const Eigen::Index d = X.cols();
+namespace {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Euclidean distance between rows i and j of a row-major X, the sum in column order.
+double row_distance(const RowMatrix& X, Eigen::Index i, Eigen::Index j) {
+  const double* xi = X.row(i).data();
+  const double* xj = X.row(j).data();
+  double s2 = 0;
+  for (Eigen::Index c = 0; c < X.cols(); ++c) s2 += (xi[c] - xj[c]) * (xi[c] - xj[c]);
+  return std::sqrt(s2);
+}
+
+// sklearn's silhouette over n points with distance(i, j); sums run over j in index order, so a
+// precomputed matrix and the on-the-fly distances give the same bits.
+template <typename Distance>
+double silhouette(Eigen::Index n, const std::vector<int>& labels, Distance distance) {
   std::map<int, int> code;
   for (int l : labels) code.emplace(l, 0);
   int next = 0;
@@ -36,13 +47,7 @@ double silhouette_score(const Eigen::MatrixXd& X_in, const std::vector<int>& lab
   std::vector<double> sum_to(k);
   for (Eigen::Index i = 0; i < n; ++i) {
     std::fill(sum_to.begin(), sum_to.end(), 0.0);
-    const double* xi = X.row(i).data();
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const double* xj = X.row(j).data();
-      double s2 = 0;
-      for (Eigen::Index c = 0; c < d; ++c) s2 += (xi[c] - xj[c]) * (xi[c] - xj[c]);
-      sum_to[lab[j]] += std::sqrt(s2);
-    }
+    for (Eigen::Index j = 0; j < n; ++j) sum_to[lab[j]] += distance(i, j);
     const int own = lab[i];
     if (size[own] <= 1) continue;  // singleton cluster: s = 0
     const double a = sum_to[own] / (size[own] - 1);
@@ -53,6 +58,34 @@ double silhouette_score(const Eigen::MatrixXd& X_in, const std::vector<int>& lab
     total += denom > 0 ? (b - a) / denom : 0.0;
   }
   return total / double(n);
+}
+
+}  // namespace
+
+double silhouette_score(const Eigen::MatrixXd& X_in, const std::vector<int>& labels) {
+  // Row-major, so each point is contiguous in the O(n^2) loop; the sums run in
+  // the same index order as on the column-major input, so the bits are the same.
+  const RowMatrix X = X_in;
+  return silhouette(X.rows(), labels, [&](Eigen::Index i, Eigen::Index j) { return row_distance(X, i, j); });
+}
+
+Eigen::MatrixXd euclidean_distances(const Eigen::MatrixXd& X_in) {
+  const RowMatrix X = X_in;
+  const Eigen::Index n = X.rows();
+  Eigen::MatrixXd D(n, n);
+  // Symmetric to the bit ((a - b)^2 == (b - a)^2): half the work.
+  for (Eigen::Index j = 0; j < n; ++j) {
+    D(j, j) = row_distance(X, j, j);
+    for (Eigen::Index i = j + 1; i < n; ++i) D(j, i) = D(i, j) = row_distance(X, i, j);
+  }
+  return D;
+}
+
+double silhouette_score_precomputed(const Eigen::MatrixXd& D, const std::vector<int>& labels) {
+  if (D.rows() != D.cols() || D.rows() != static_cast<Eigen::Index>(labels.size()))
+    throw Error("silhouette", "the distance matrix is not n x n for n labels");
+  // Column i of the symmetric D is row i, and contiguous.
+  return silhouette(D.rows(), labels, [&](Eigen::Index i, Eigen::Index j) { return D(j, i); });
 }
 
 double median_squared_distance(const Eigen::MatrixXd& X) {

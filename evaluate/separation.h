@@ -18,6 +18,12 @@ namespace dynfault::evaluate {
 // labels: any ints; needs 2 <= distinct labels <= n - 1 (throws otherwise).
 double silhouette_score(const Eigen::MatrixXd& X, const std::vector<int>& labels);
 
+// The n x n Euclidean distances between the rows of X, and the silhouette from them
+// (sklearn's metric='precomputed'): the same bits as silhouette_score(X, labels), for scoring
+// many labelings of one X (RQ2's K sweep) at O(n^2) each instead of O(n^2 d).
+Eigen::MatrixXd euclidean_distances(const Eigen::MatrixXd& X);
+double silhouette_score_precomputed(const Eigen::MatrixXd& D, const std::vector<int>& labels);
+
 // Median of the positive squared distances between rows of X (upper triangle).
 double median_squared_distance(const Eigen::MatrixXd& X);
 
