@@ -11,9 +11,9 @@
 namespace dynfault::evaluate {
 namespace {
 
-// Lloyd iterates over points, so it works on row-major copies: each point and
-// centre is contiguous (a column-major row is strided, and assign() is most of
-// RQ2's time). Sums run in index order, as Eigen's strided squaredNorm did.
+// The centre update and k-means++ work point by point, on row-major copies (each point
+// contiguous); assign(), most of RQ2's time, works feature by feature on the column-major points.
+// Every squared distance is summed in feature order, as Eigen's squaredNorm did.
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 double squared_distance(const double* a, const double* b, Eigen::Index d) {
@@ -29,17 +29,32 @@ double squared_distance(const RowMatrix& X, Eigen::Index i, const RowMatrix& C, 
   return squared_distance(X.row(i).data(), C.row(c).data(), X.cols());
 }
 
-// Labels from centres; `distance` gets each row's squared distance to its centre.
-void assign(const RowMatrix& X, const RowMatrix& C, std::vector<int>& labels, std::vector<double>& distance) {
-  labels.resize(X.rows());
-  distance.resize(X.rows());
-  const Eigen::Index d = X.cols();
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    const double* x = X.row(i).data();
+// Labels from centres; `distance` gets each row's squared distance to its centre. X is
+// column-major here (each feature contiguous over the points), so the inner loop runs over points
+// with one sum per (point, centre) in feature order: the compiler vectorises it across points and
+// every sum has the bits of squared_distance().
+void assign(const Eigen::MatrixXd& X, const RowMatrix& C, std::vector<int>& labels, std::vector<double>& distance,
+            std::vector<double>& sums) {
+  const Eigen::Index n = X.rows(), d = X.cols(), K = C.rows();
+  labels.resize(n);
+  distance.resize(n);
+  sums.assign(static_cast<size_t>(K * n), 0.0);
+  for (Eigen::Index c = 0; c < K; ++c) {
+    double* acc = sums.data() + c * n;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double cj = C(c, j);
+      const double* xj = X.col(j).data();
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double t = xj[i] - cj;
+        acc[i] += t * t;
+      }
+    }
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
     int best = 0;
-    double best_d = squared_distance(x, C.row(0).data(), d);
-    for (Eigen::Index c = 1; c < C.rows(); ++c) {
-      const double d2 = squared_distance(x, C.row(c).data(), d);
+    double best_d = sums[static_cast<size_t>(i)];
+    for (Eigen::Index c = 1; c < K; ++c) {
+      const double d2 = sums[static_cast<size_t>(c * n + i)];
       if (d2 < best_d) best_d = d2, best = static_cast<int>(c);
     }
     labels[i] = best;
@@ -102,8 +117,8 @@ class KMeans : public Clusterer {
 
 std::vector<int> nearest_centre(const Eigen::MatrixXd& X, const Eigen::MatrixXd& centres) {
   std::vector<int> labels;
-  std::vector<double> distance;
-  assign(X, centres, labels, distance);  // row-major copies
+  std::vector<double> distance, sums;
+  assign(X, centres, labels, distance, sums);
   return labels;
 }
 
@@ -114,14 +129,14 @@ Clustering kmeans_from(const Eigen::MatrixXd& X_in, const Eigen::MatrixXd& initi
   const Eigen::RowVectorXd mean = X_in.colwise().mean();
   const Eigen::MatrixXd centred = X_in.rowwise() - mean;
   const double tol = mean_column_variance(centred) * o.tol;
-  const RowMatrix X = centred;
+  const RowMatrix X = centred;  // row-major for the centre sums, column-major `centred` for assign()
   RowMatrix C = initial.rowwise() - mean;
   std::vector<int> labels, previous(X.rows(), -1);
-  std::vector<double> distance;
+  std::vector<double> distance, sums;
   bool strict = false;
   Clustering out;
   for (int it = 0; it < o.max_iter; ++it) {
-    assign(X, C, labels, distance);
+    assign(centred, C, labels, distance, sums);
     const RowMatrix next = update(X, labels, distance, C);
     const double shift = (next - C).rowwise().squaredNorm().sum();
     C = next;
@@ -133,7 +148,7 @@ Clustering kmeans_from(const Eigen::MatrixXd& X_in, const Eigen::MatrixXd& initi
     if (shift <= tol) break;
     previous = labels;
   }
-  if (!strict) assign(X, C, labels, distance);
+  if (!strict) assign(centred, C, labels, distance, sums);
   out.inertia = 0;
   for (Eigen::Index i = 0; i < X.rows(); ++i) out.inertia += squared_distance(X, i, C, labels[i]);
   out.labels = std::move(labels);
