@@ -132,10 +132,10 @@ CorpusReader::CorpusReader(const std::string& path) : path_(path) {
   }
 }
 
-Trace CorpusReader::read(const std::string& run_id) const {
-  const h5::Group runs = file_->open_group("runs");
-  if (!runs.exists(run_id)) throw Error(path_, "no run '" + run_id + "'");
-  return read_trace(runs.open_group(run_id));
+Trace CorpusReader::read(const std::string& run_id, TraceParts parts) const {
+  if (!runs_) runs_ = std::make_unique<h5::Group>(file_->open_group("runs"));
+  if (!runs_->exists(run_id)) throw Error(path_, "no run '" + run_id + "'");
+  return read_trace(runs_->open_group(run_id), parts);
 }
 
 }  // namespace dynfault

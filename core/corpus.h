@@ -13,6 +13,7 @@
 #include "core/atomic_file.h"
 #include "core/h5.h"
 #include "core/trace.h"
+#include "core/trace_io.h"
 
 namespace dynfault {
 
@@ -56,11 +57,12 @@ class CorpusReader {
   explicit CorpusReader(const std::string& path);
   const std::string& path() const { return path_; }
   const std::vector<RunIndexRow>& index() const { return index_; }
-  Trace read(const std::string& run_id) const;
+  Trace read(const std::string& run_id, TraceParts parts = TraceParts::All) const;
 
  private:
   std::string path_;
   std::unique_ptr<h5::File> file_;
+  mutable std::unique_ptr<h5::Group> runs_;  // opened on the first read, once: analyses read every run
   std::vector<RunIndexRow> index_;
 };
 

@@ -224,7 +224,8 @@ void upgrade_trace(Trace& t, int64_t from_version, const std::string& where) {
   t.channel_names.insert(t.channel_names.begin() + at, profile.begin(), profile.end());
   std::vector<std::string> units(profile.size(), "loss/param^2");
   units.back() = "log10/depth";
-  t.channel_units.insert(t.channel_units.begin() + at, units.begin(), units.end());
+  if (!t.channel_units.empty())  // a series-only read (TraceParts::Series) has no units
+    t.channel_units.insert(t.channel_units.begin() + at, units.begin(), units.end());
   std::vector<double> init;
   for (const auto& layer : hvp->layers) {
     const auto it = t.at_init.find("hvp_norm/" + layer);

@@ -65,12 +65,10 @@ void write_trace(h5::Group& g, const Trace& t) {
   }
 }
 
-Trace read_trace(const h5::Group& g) {
-  const std::string where = g.file() + ":" + g.path();
-  if (!g.has_attr("kind") || g.attr_string("kind") != kTraceKind) throw Error(where, "not a dynfault trace");
-  const int64_t version = g.attr_int("schema_version");
-  check_trace_schema(version, where);  // a newer version fails before anything is read
-  Trace t;
+namespace {
+
+// The identity and outcome attributes (TraceParts::All).
+void read_identity(const h5::Group& g, const std::string& where, Trace& t) {
   t.run_id = g.attr_string("run_id");
   t.program = g.attr_string("program");
   t.architecture = g.attr_string("architecture");
@@ -98,11 +96,22 @@ Trace read_trace(const h5::Group& g) {
     const auto eq = kv.find('=');
     if (eq != std::string::npos) t.versions[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+}
+
+}  // namespace
+
+Trace read_trace(const h5::Group& g, TraceParts parts) {
+  const std::string where = g.file() + ":" + g.path();
+  if (!g.has_attr("kind") || g.attr_string("kind") != kTraceKind) throw Error(where, "not a dynfault trace");
+  const int64_t version = g.attr_int("schema_version");
+  check_trace_schema(version, where);  // a newer version fails before anything is read
+  Trace t;
+  if (parts == TraceParts::All) read_identity(g, where, t);
 
   h5::Matrix m = g.read_matrix("channels");
   t.channel_names = g.dataset_attr_strings("channels", "names");
-  t.channel_units = g.dataset_attr_strings("channels", "units");
-  if (t.channel_names.size() != m.cols || t.channel_units.size() != m.cols)
+  if (parts == TraceParts::All) t.channel_units = g.dataset_attr_strings("channels", "units");
+  if (t.channel_names.size() != m.cols || (parts == TraceParts::All && t.channel_units.size() != m.cols))
     throw Error(where, "channel names/units do not match the channels matrix");
   t.values = std::move(m.values);
   if (t.channel_names.empty() && !t.values.empty()) throw Error(where, "values without channels");
@@ -120,7 +129,7 @@ Trace read_trace(const h5::Group& g) {
     s.name = name;
     h5::Matrix lm = layers.read_matrix(name);
     s.layers = layers.dataset_attr_strings(name, "layers");
-    s.unit = layers.dataset_attr_string(name, "unit");
+    if (parts == TraceParts::All) s.unit = layers.dataset_attr_string(name, "unit");
     if (s.layers.size() != lm.cols) throw Error(where, "layer series '" + name + "' has mismatched layer names");
     if (lm.rows != t.epochs()) throw Error(where, "layer series '" + name + "' has a different epoch count");
     s.values = std::move(lm.values);

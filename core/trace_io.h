@@ -11,7 +11,12 @@
 namespace dynfault {
 
 void write_trace(h5::Group& group, const Trace& trace);
-Trace read_trace(const h5::Group& group);
+
+// What read_trace reads. Series: only the schema version and what analyses use (channel names
+// and values, at_init, layer series, upgraded as All would be); the identity and outcome
+// attributes, which a corpus index already holds, and the units are left empty.
+enum class TraceParts { All, Series };
+Trace read_trace(const h5::Group& group, TraceParts parts = TraceParts::All);
 
 // A single-trace file, written atomically (temporary name, then rename).
 void save_trace_file(const std::string& path, const Trace& trace);

@@ -45,7 +45,7 @@ RunTable load_runs(const CorpusReader& corpus, LabelSource source, bool include_
       ++table.skipped_terminated;
       continue;
     }
-    Trace t = corpus.read(row.run_id);
+    Trace t = corpus.read(row.run_id, TraceParts::Series);  // the index row has the rest
     for (const auto& c : t.channel_names) names.insert(c);
     table.runs.push_back({row.run_id, row.program, label, t.epochs()});
     traces.push_back(std::move(t));

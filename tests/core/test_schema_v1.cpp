@@ -61,7 +61,8 @@ void expect_upgraded(const Trace& t) {
   const auto& profile = hvp_layer_profile_channels();
   const size_t grad = *t.channel_index("cf_grad_std");
   for (size_t i = 0; i < profile.size(); ++i) EXPECT_EQ(t.channel_names.at(grad + 1 + i), profile[i]);
-  EXPECT_EQ(t.channel_names.size(), t.channel_units.size());
+  // Units: one per channel, or none from a series-only read.
+  EXPECT_TRUE(t.channel_units.empty() || t.channel_units.size() == t.channel_names.size());
   EXPECT_EQ(t.values.size(), t.epochs() * t.channel_names.size());
   const LayerSeries* hvp = nullptr;
   for (const auto& s : t.layer_series)
@@ -101,6 +102,30 @@ TEST(SchemaV1, CorpusReadsUpgradedAndRewritesAsVersion2) {
   const Trace again = load_trace_file(dir / "v2.h5");
   EXPECT_TRUE(again == t);
   EXPECT_EQ(trace_checksum(again), trace_checksum(t));
+}
+
+// The analyses' read (TraceParts::Series) upgrades the same and has the same series; it leaves
+// the identity, outcome and units, which the corpus index holds, empty.
+TEST(SchemaV1, SeriesReadIsTheFullReadsSeries) {
+  CorpusReader reader(kData + "/campaign/traces.h5");
+  for (const auto& row : reader.index()) {
+    const Trace full = reader.read(row.run_id);
+    const Trace series = reader.read(row.run_id, TraceParts::Series);
+    expect_upgraded(series);
+    EXPECT_EQ(series.channel_names, full.channel_names);
+    EXPECT_EQ(series.values, full.values);
+    EXPECT_EQ(series.at_init, full.at_init);
+    ASSERT_EQ(series.layer_series.size(), full.layer_series.size());
+    for (size_t i = 0; i < full.layer_series.size(); ++i) {
+      EXPECT_EQ(series.layer_series[i].name, full.layer_series[i].name);
+      EXPECT_EQ(series.layer_series[i].layers, full.layer_series[i].layers);
+      EXPECT_EQ(series.layer_series[i].values, full.layer_series[i].values);
+    }
+    EXPECT_TRUE(series.run_id.empty());
+    EXPECT_TRUE(series.channel_units.empty());
+    EXPECT_FALSE(full.run_id.empty());
+    EXPECT_EQ(full.channel_units.size(), full.channel_names.size());
+  }
 }
 
 TEST(SchemaV1, UpgradeIsANoOpOnVersion2AndRejectsNewer) {
