@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -41,6 +42,27 @@ namespace {
 // Everything we start runs in its own process group, killed at the end.
 using Launched = dynfault_test::ChildProcess;
 
+// The contents of a /proc file, or "" once the process is gone: a process can exit between
+// readdir() and the read, which then fails with ESRCH (std::ifstream's filebuf throws on it).
+std::string proc_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      out.clear();
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 // PID of MPI rank `rank` among mpirun's children (the ranks' forked task
 // children carry the same environment but have the rank as parent).
 pid_t rank_pid(pid_t mpirun_pid, int rank) {
@@ -50,15 +72,12 @@ pid_t rank_pid(pid_t mpirun_pid, int rank) {
   while (dirent* e = ::readdir(proc)) {
     const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
     if (pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const std::string s = proc_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = s.rfind(')');
     if (close == std::string::npos) continue;
     int ppid = 0;
     if (std::sscanf(s.c_str() + close + 2, "%*c %d", &ppid) != 1 || ppid != mpirun_pid) continue;
-    std::ifstream env("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-    std::istringstream vars(text);
+    std::istringstream vars(proc_file("/proc/" + std::to_string(pid) + "/environ"));
     for (std::string v; std::getline(vars, v, '\0');)
       if (v == want) found = pid;
   }
