@@ -73,27 +73,15 @@ nlohmann::json to_json(const VerdictRecord& r) {
   return j;
 }
 
-enum class LineKind { Invalid, Record };
-
-// Parses one line without its newline into `record`: Invalid if its hash does not match or it is
+// Parses one line without its newline into `record`; false if its hash does not match or it is
 // not a JSON object with a "type" member.
-LineKind parse_line(std::string_view line, FlatJson& record) {
-  record.clear();
+bool parse_line(std::string_view line, FlatJson& record) {
   const auto tab = line.rfind('\t');
-  if (tab == std::string_view::npos) return LineKind::Invalid;
+  if (tab == std::string_view::npos) return false;
   const std::string_view text = line.substr(0, tab);
   uint64_t hash;
-  if (!parse_hex64(line.substr(tab + 1), hash) || hash != fnv1a64(text)) return LineKind::Invalid;
-  if (!record.parse(text)) {
-    if (!record.nested) return LineKind::Invalid;
-    // Hash-valid but not flat: a record with a nested member. Read it whole, so the field
-    // checks below name what is wrong, as for any other malformed record.
-    const auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (!j.is_object()) return LineKind::Invalid;
-    record.clear();
-    for (const auto& [k, v] : j.items()) record.members.emplace_back(k, v);
-  }
-  return record.find("type") ? LineKind::Record : LineKind::Invalid;
+  if (!parse_hex64(line.substr(tab + 1), hash) || hash != fnv1a64(text)) return false;
+  return record.parse(text) && record.find("type");
 }
 
 void add_record(JournalContents& out, const FlatJson& j, const std::string& where) {
@@ -165,7 +153,7 @@ JournalContents read_journal(const std::string& path) {
       torn = true;
       return;
     }
-    if (parse_line(line, record) != LineKind::Record) {
+    if (!parse_line(line, record)) {
       if (!bad) bad = true, first_bad_line = line_no;
       return;
     }

@@ -1,14 +1,15 @@
 #pragma once
-// A JSON object whose members are all scalars (journal records, status.jsonl lines), read with a
-// SAX handler into a short member list instead of a DOM object: replaying a million records would
-// otherwise build and free a million std::map objects. A nested member, or anything but an object
-// at the top, stops the parse with `nested` set, so a caller can fall back to a DOM for it.
-// Field access gives json_fields.h's messages.
-#include <cerrno>
+// The top-level members of a JSON object, read into a short list (journal records, status.jsonl
+// lines): replaying a million records through nlohmann's DOM would build and free a million
+// std::map objects. The compact objects of scalars that dynfault itself writes take a fast path;
+// any other text goes through nlohmann's parser, so what is accepted, and each member's value and
+// type, is exactly what nlohmann gives (tests/core/test_flat_json.cpp). Field access gives
+// json_fields.h's messages.
+#include <charconv>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -18,17 +19,19 @@
 
 namespace dynfault {
 
-class FlatJson : public nlohmann::json::json_sax_t {
+class FlatJson {
  public:
   std::vector<std::pair<std::string, nlohmann::json>> members;
-  bool nested = false;
 
-  // Parses `text` (reusing this object's storage); false if it is not a flat JSON object.
+  // Parses `text` (reusing this object's storage); false if it is not a JSON object with members.
   bool parse(std::string_view text) {
-    clear();
+    members.clear();
     if (scan(text)) return true;
-    clear();
-    return nlohmann::json::sax_parse(text.begin(), text.end(), this) && depth_ == 0 && !members.empty();
+    members.clear();
+    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (!j.is_object() || j.empty()) return false;
+    for (auto& [k, v] : j.items()) members.emplace_back(k, std::move(v));
+    return true;
   }
   // The member named `key`; of a key given twice, the last, as nlohmann's DOM keeps.
   const nlohmann::json* find(const char* key) const {
@@ -36,35 +39,10 @@ class FlatJson : public nlohmann::json::json_sax_t {
       if (it->first == key) return &it->second;
     return nullptr;
   }
-  void clear() {
-    members.clear();
-    depth_ = 0;
-    nested = false;
-  }
-
-  bool null() override { return value(nullptr); }
-  bool boolean(bool v) override { return value(v); }
-  bool number_integer(number_integer_t v) override { return value(v); }
-  bool number_unsigned(number_unsigned_t v) override { return value(v); }
-  bool number_float(number_float_t v, const string_t&) override { return value(v); }
-  bool string(string_t& v) override { return value(std::move(v)); }
-  bool binary(binary_t&) override { return deeper(); }
-  bool start_object(std::size_t) override { return depth_++ == 0 || deeper(); }
-  bool end_object() override { return --depth_, true; }
-  bool start_array(std::size_t) override { return deeper(); }
-  bool end_array() override { return true; }
-  bool key(string_t& k) override {
-    members.emplace_back(std::move(k), nullptr);
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
  private:
-  int depth_ = 0;
-
-  // The fast path, for the text dynfault's own writers produce: a compact object of plain ASCII
-  // strings (no escapes), JSON numbers, true, false and null. Anything else returns false and
-  // nlohmann's parser reads the text, so what is accepted is exactly what it would accept.
+  // The fast path: a compact object of plain ASCII strings (no escapes), JSON numbers, true, false
+  // and null. Anything else returns false and nlohmann's parser reads the text.
   bool scan(std::string_view t) {
     size_t i = 0;
     auto space = [&] {
@@ -115,6 +93,7 @@ class FlatJson : public nlohmann::json::json_sax_t {
   }
   // A JSON number, true, false or null at t[i] (advancing i). Numbers take nlohmann's types:
   // integers without fraction or exponent as uint64, or int64 when negative; else double.
+  // Out of range: false, and nlohmann's own handling decides.
   static bool scalar(std::string_view t, size_t& i, nlohmann::json& out) {
     for (const char* word : {"true", "false", "null"}) {
       const std::string_view w(word);
@@ -145,44 +124,22 @@ class FlatJson : public nlohmann::json::json_sax_t {
       if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
       if (!digits()) return false;
     }
-    const std::string token(t.substr(start, i - start));
-    errno = 0;
-    char* end = nullptr;
-    if (integer && token[0] == '-') {
-      const long long v = std::strtoll(token.c_str(), &end, 10);
-      if (errno != 0) return false;
-      out = static_cast<int64_t>(v);
-    } else if (integer) {
-      const unsigned long long v = std::strtoull(token.c_str(), &end, 10);
-      if (errno != 0) return false;
-      out = static_cast<uint64_t>(v);
-    } else {
-      const double v = std::strtod(token.c_str(), &end);
-      if (errno != 0) return false;  // out of range: nlohmann's own handling decides
+    const char* first = t.data() + start;
+    const char* last = t.data() + i;
+    auto parsed = [&](auto v) {
+      const auto r = std::from_chars(first, last, v);
+      if (r.ec != std::errc() || r.ptr != last) return false;
       out = v;
-    }
-    return true;
-  }
-  bool value(nlohmann::json v) {
-    if (depth_ != 1 || members.empty()) return deeper();  // a top-level scalar is no object either
-    members.back().second = std::move(v);
-    return true;
-  }
-  bool deeper() {
-    nested = true;
-    return false;
+      return true;
+    };
+    if (!integer) return parsed(double{});
+    return *first == '-' ? parsed(int64_t{}) : parsed(uint64_t{});
   }
 };
 
 template <typename T>
 T flat_field(const FlatJson& r, const char* key, const std::string& where) {
-  const nlohmann::json* v = r.find(key);
-  if (!v) throw Error(where, std::string("missing field '") + key + "'");
-  try {
-    return v->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw wrong_type(*v, key, where);
-  }
+  return field_value<T>(r.find(key), key, where);
 }
 
 template <typename T>

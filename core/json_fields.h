@@ -20,14 +20,20 @@ inline const nlohmann::json& required(const nlohmann::json& j, const char* key, 
   return j.at(key);
 }
 
+// The value `v` of field `key` (nullptr: absent) as T, with the messages above.
+template <typename T>
+T field_value(const nlohmann::json* v, const char* key, const std::string& where) {
+  if (!v) throw Error(where, std::string("missing field '") + key + "'");
+  try {
+    return v->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw wrong_type(*v, key, where);
+  }
+}
+
 template <typename T>
 T field(const nlohmann::json& j, const char* key, const std::string& where) {
-  const nlohmann::json& v = required(j, key, where);
-  try {
-    return v.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw wrong_type(v, key, where);
-  }
+  return field_value<T>(&required(j, key, where), key, where);
 }
 
 // An absent field gives `fallback`; a present one must have the right type.
