@@ -37,19 +37,14 @@ std::vector<double> attempt_seconds(const std::string& dir, const CampaignState&
   std::vector<double> seconds(state.size(), std::nan(""));
   const std::string path = dir + "/status.jsonl";
   if (!fs::exists(path)) return seconds;
-  const std::string data = read_text_file(path);
   FlatJson j;
-  for (size_t pos = 0; pos < data.size();) {
-    size_t nl = data.find('\n', pos);
-    if (nl == std::string::npos) nl = data.size();
-    const std::string_view line = std::string_view(data).substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!j.parse(line)) continue;
+  for_each_line(path, [&](std::string_view line, bool, uint64_t) {
+    if (!j.parse(line)) return;
     const nlohmann::json* id = j.find("id");
     const nlohmann::json* s = j.find("seconds");
-    if (!id || !id->is_string() || !s || !s->is_number()) continue;
+    if (!id || !id->is_string() || !s || !s->is_number()) return;
     if (const auto i = state.find(id->get_ref<const std::string&>())) seconds[*i] = s->get<double>();
-  }
+  });
   return seconds;
 }
 
