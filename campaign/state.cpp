@@ -58,13 +58,8 @@ CampaignState::CampaignState(Plan plan, const JournalContents& journal) : plan_(
 
 size_t CampaignState::add_task(RunTask t) {
   const size_t i = plan_.tasks.size();
-  // The index holds each id's hash, not a copy of it; the rare id whose hash another id already
-  // has goes to a map of its own.
-  const auto [at, fresh] = index_.emplace(fnv1a64(t.run_id), i);
-  if (!fresh) {
-    if (plan_.tasks[at->second].run_id == t.run_id || !collided_.emplace(t.run_id, i).second)
-      throw Error("campaign", "duplicate task id '" + t.run_id + "'");
-  }
+  if (find(t.run_id)) throw Error("campaign", "duplicate task id '" + t.run_id + "'");
+  index_.emplace(fnv1a64(t.run_id), i);
   // A plan lists a group's repeats together: look the group up once per run of them.
   if (!last_group_ || last_group_->program != t.program || last_group_->mutant_id != t.mutant_id)
     last_group_ = &groups_[{t.program, t.mutant_id}];
@@ -84,12 +79,10 @@ size_t CampaignState::add_task(RunTask t) {
 }
 
 std::optional<size_t> CampaignState::find(const std::string& task_id) const {
-  const auto it = index_.find(fnv1a64(task_id));
-  if (it == index_.end()) return std::nullopt;
-  if (plan_.tasks[it->second].run_id == task_id) return it->second;
-  const auto other = collided_.find(task_id);
-  if (other == collided_.end()) return std::nullopt;
-  return other->second;
+  const auto [first, last] = index_.equal_range(fnv1a64(task_id));
+  for (auto it = first; it != last; ++it)
+    if (plan_.tasks[it->second].run_id == task_id) return it->second;
+  return std::nullopt;
 }
 
 std::vector<size_t> CampaignState::pending() const {

@@ -68,10 +68,9 @@ class CampaignState {
   std::vector<double> metric_;
   std::vector<bool> crashed_task_;  // finished with status "crashed" (no epoch)
   std::vector<bool> terminated_task_;  // finished with status "terminated" (a triage rule stopped it)
-  // Task id -> index, keyed by the id's FNV-1a 64 hash (a million ids are not copied a second time);
-  // an id whose hash is taken by another id is in collided_.
-  std::unordered_map<uint64_t, size_t> index_;
-  std::unordered_map<std::string, size_t> collided_;
+  // Task id -> index, keyed by the id's FNV-1a 64 hash (a million ids are not copied a second
+  // time); ids that share a hash share its key, and the task's own id tells them apart.
+  std::unordered_multimap<uint64_t, size_t> index_;
   std::map<std::pair<std::string, std::string>, Group> groups_;  // (program, mutant id or "")
   Group* last_group_ = nullptr;  // add_task's last group (map nodes do not move)
   std::map<std::string, const PlannedSearch*> searches_;         // key -> search
