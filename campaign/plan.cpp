@@ -477,8 +477,9 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& where) {
     const auto& repeats = required(g, "repeats", w);
     if (!repeats.is_array()) throw wrong_type(repeats, "repeats", w);
     // The shared fields once, through the one task reader; then each task's repeat, id and seed.
-    nlohmann::json one = g;
-    one.erase("repeats");
+    nlohmann::json one = nlohmann::json::object();
+    for (const auto& [key, value] : g.items())
+      if (key != "repeats") one[key] = value;
     one["id"] = "";
     one["repeat"] = 0;
     one["seed"] = "0";

@@ -311,6 +311,13 @@ TEST(Plan, TaskGroupsRoundTripAndVersionOnePlansStillRead) {
   ASSERT_EQ(old.tasks.size(), plan.tasks.size());
   for (size_t i = 0; i < plan.tasks.size(); ++i) EXPECT_EQ(old.tasks[i], plan.tasks[i]) << i;
   EXPECT_EQ(plan_to_json(old), v2);
+  // The writer stores no id or seed, so it refuses a task whose own are not the derived ones.
+  Plan other_seed = plan;
+  other_seed.tasks[1].seed += 1;
+  EXPECT_THROW(plan_to_json(other_seed), Error);
+  Plan other_id = plan;
+  other_id.tasks[1].run_id += "x";
+  EXPECT_THROW(plan_to_json(other_id), Error);
 }
 
 TEST(Plan, BadTaskGroupsAreOneLineErrors) {
