@@ -39,6 +39,7 @@ struct RunOptions {
   std::string probe_batch = "64";
   std::string triage;  // --triage rule.json
   std::string of_compat;  // --of-compat v2
+  std::string recurrent = "fused";  // --recurrent fused|cell
   MutantRunOptions mutant;  // --mutant ID --repeats N: kill verdict of a mutant vs its original
 };
 
@@ -52,7 +53,11 @@ runner::RunRequest request_from(const RunOptions& o) {
   const int probe_batch = static_cast<int>(parse_unsigned("--probe-batch", o.probe_batch, 1, 1 << 20));
   if (!o.out.empty()) check_output_file(o.out);
 
+  if (o.recurrent != "fused" && o.recurrent != "cell")
+    throw Error("--recurrent", "must be fused or cell, got '" + o.recurrent + "'");
+
   runner::RunRequest r;
+  r.fused_recurrent = o.recurrent == "fused";
   r.probes = parse_probes(o.probes, "--probes");
   if (!o.of_compat.empty()) {
     parse_of_compat(o.of_compat, "--of-compat");
@@ -124,6 +129,10 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--of-compat", o->of_compat,
                  "v2: reproduce the published OF callback's side effect (learning rate x 0.9 at every epoch end, "
                  "logged after the update; needs the of probe; docs/run.md)");
+  sub.add_option("--recurrent", o->recurrent,
+                 "fused (default): LSTM/SimpleRNN layers through LibTorch's own ops where Keras' arithmetic allows; "
+                 "cell: the explicit cell everywhere, which reproduces traces made before the fused path bit for bit "
+                 "(docs/run.md#recurrent-layers)");
   sub.add_option("--run-id", o->run_id, "Run id stored in the trace (default <program>-seed<seed>)");
   sub.add_option("--out", o->out, "Trace file to write (HDF5, written atomically); with --mutant, a corpus of every run");
   sub.add_option("--mutant", o->mutant.mutant_id, "Mutant id (dynfault mutate --program P): run it and its original, print the kill verdict");

@@ -95,5 +95,9 @@ class Layer : public torch::nn::Module {
 std::shared_ptr<Layer> make_layer(const LayerSpec& spec);
 // Recurrent layers (recurrent.cpp): LSTM, GRU, SimpleRNN, Bidirectional.
 std::shared_ptr<Layer> make_recurrent_layer(const LayerSpec& spec);
+// Whether LSTM and SimpleRNN layers may run through LibTorch's own ops where
+// Keras' arithmetic allows (recurrent.cpp; on by default). Returns the previous
+// setting. For tests and benchmarks that compare the two paths.
+bool set_fused_recurrent(bool on);
 
 }  // namespace dynfault::runner::detail

@@ -83,12 +83,15 @@ class SequentialModel : public KerasModelImpl {
   }
 
   torch::Tensor regularization_loss() override {
-    torch::Tensor total = torch::zeros({});
+    torch::Tensor total;
     for (auto& layer : layers_) {
       torch::Tensor r = layer->regularization();
-      if (r.defined()) total = total + r;
+      if (r.defined()) total = total.defined() ? total + r : r;  // r alone is 0 + r, exactly
     }
-    return total;
+    if (total.defined()) return total;
+    // No penalty: one constant 0, made once rather than at every training step.
+    if (!no_penalty_.defined()) no_penalty_ = torch::zeros({});
+    return no_penalty_;
   }
 
   torch::Tensor output_logits() const override { return logits_; }
@@ -124,6 +127,7 @@ class SequentialModel : public KerasModelImpl {
   std::vector<std::shared_ptr<Layer>> layers_;
   std::vector<LayerInfo> infos_;
   torch::Tensor logits_;
+  torch::Tensor no_penalty_;  // regularization_loss() of a model without penalties
   Shape input_shape_, output_shape_;
 };
 

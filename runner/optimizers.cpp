@@ -259,14 +259,14 @@ void Optimizer::step() {
   }
 }
 
+// Drops the gradients instead of zeroing them (PyTorch's set_to_none): the next
+// backward() then hands each parameter its incoming gradient buffer, where a kept
+// gradient costs a zero_() and an add_() per parameter tensor every step. The
+// values are the same: 0 + g is g (up to the sign of a zero, which no update or
+// probe can see), and a parameter the loss does not reach keeps no gradient, as
+// before its first step.
 void Optimizer::zero_grad() {
-  for (auto& p : params_) {
-    torch::Tensor& g = p.mutable_grad();
-    if (!g.defined()) continue;
-    // A graph-carrying or view gradient cannot be detached in place: replace it.
-    if (g.requires_grad() || g.is_view()) g = torch::zeros_like(p);
-    else g.zero_();
-  }
+  for (auto& p : params_) p.mutable_grad() = torch::Tensor();
 }
 
 // keras Optimizer._clip_gradients: clipnorm (per tensor) wins over global_clipnorm,

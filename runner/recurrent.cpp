@@ -14,9 +14,29 @@
 //  - a timestep mask (Masking / Embedding(mask_zero)) carries the states through
 //    masked steps; the output of a masked step is the previous output, or zeros
 //    inside Bidirectional with return_sequences (Keras forces zero_output_for_mask there).
+//
+// Where Keras' arithmetic is exactly what LibTorch's own recurrent ops compute
+// (LSTM and SimpleRNN with their default activations, no timestep mask, no
+// recurrent dropout), the sequence runs through at::lstm / at::rnn_tanh instead
+// of the explicit cell (docs/run.md#recurrent-layers): LibTorch's gate order
+// for the LSTM is Keras' (i, f, c, o), the Keras kernels are passed as
+// transposed views and the one Keras bias as the input bias beside a zero
+// recurrent bias. It runs the same operations with in-place activations and
+// fewer autograd nodes. Outputs agree bit for bit in the forward pass; gradients
+// to float rounding, because LibTorch sums the input projection's gradient over
+// time-major rows (tests/runner/test_recurrent_fused.cpp).
 #include "runner/layers.h"
 
+#include <atomic>
+
 namespace dynfault::runner::detail {
+
+namespace {
+std::atomic<bool> fused_recurrent{true};
+}  // namespace
+
+bool set_fused_recurrent(bool on) { return fused_recurrent.exchange(on); }
+
 namespace {
 
 enum class CellKind { LSTM, GRU, SimpleRNN };
@@ -110,6 +130,32 @@ class Recurrent : public Layer {
     return trainable_ ? register_parameter(name, value, true) : register_buffer(name, value);
   }
 
+  // Whether this call can run through LibTorch's own op (see the top of the file).
+  bool fused_applies(const torch::Tensor& x, const torch::Tensor& mask, bool recurrent_dropout) const {
+    if (!fused_recurrent.load(std::memory_order_relaxed) || mask.defined() || recurrent_dropout) return false;
+    if (x.size(1) == 0 || activation_ != "tanh") return false;
+    return (kind_ == CellKind::LSTM && recurrent_activation_ == "sigmoid") || kind_ == CellKind::SimpleRNN;
+  }
+
+  // x: [B, T, F] (already flipped for go_backwards, input dropout applied).
+  torch::Tensor run_fused(const torch::Tensor& x) {
+    const int64_t batch = x.size(0), u = units_;
+    const torch::Tensor h0 = torch::zeros({1, batch, u}, x.options());
+    std::vector<torch::Tensor> params = {kernel_.t(), recurrent_kernel_.t()};
+    if (use_bias_) {
+      params.push_back(bias_);
+      params.push_back(torch::zeros_like(bias_));  // Keras has one bias; LibTorch adds a recurrent one
+    }
+    const bool train = is_training();
+    torch::Tensor sequence, last;
+    if (kind_ == CellKind::LSTM) {
+      std::tie(sequence, last, std::ignore) = torch::lstm(x, {h0, h0}, params, use_bias_, 1, 0.0, train, false, true);
+    } else {
+      std::tie(sequence, last) = torch::rnn_tanh(x, h0, params, use_bias_, 1, 0.0, train, false, true);
+    }
+    return return_sequences_ ? sequence : last[0];
+  }
+
   // The whole sequence; returns [B, T, units] or [B, units].
   torch::Tensor run(torch::Tensor x, torch::Tensor mask, at::Generator& gen) {
     const int64_t batch = x.size(0), steps = x.size(1), features = x.size(2), g = gates_of(kind_), u = units_;
@@ -120,6 +166,11 @@ class Recurrent : public Layer {
     const bool training = is_training();
     const bool input_dropout = training && dropout_ > 0;
     const bool recurrent_dropout = training && recurrent_dropout_ > 0;
+    if (fused_applies(x, mask, recurrent_dropout)) {
+      // The same draw as below: one input mask for all gates (Keras' implementation 2).
+      if (input_dropout) x = x * dropout_mask(batch, features, dropout_, gen).unsqueeze(1);
+      return run_fused(x);
+    }
     // Keras: recurrent_dropout forces implementation 1 (a mask per gate).
     const int64_t input_masks = input_dropout ? (recurrent_dropout ? g : 1) : 0;
     const int64_t recurrent_masks = recurrent_dropout ? g : 0;

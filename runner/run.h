@@ -21,6 +21,9 @@ struct RunRequest : RunIdentity {
   int threads = 1;             // LibTorch intra-op threads
   int hvp_vectors = 4;         // Rademacher vectors per CF measurement
   int probe_batch = 64;        // samples in the fixed CF/OF probe batch
+  // LSTM/SimpleRNN through LibTorch's own ops where Keras' arithmetic allows (docs/run.md#recurrent-layers);
+  // false: the explicit cell everywhere, as before 2026-12-07 (bit-identical traces of earlier corpora).
+  bool fused_recurrent = true;
   // Stop the run when this rule says terminate after the probe it reads
   // (docs/triage.md); the caller has checked that the rule fits the run.
   std::shared_ptr<const triage::Rule> triage;

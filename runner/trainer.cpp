@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/seed.h"
+#include "runner/layers.h"
 #include "runner/probe.h"
 #include "triage/rule.h"
 
@@ -38,6 +39,7 @@ torch::Tensor to_torch(const Tensor& t) {
 }
 
 PreparedRun prepare_run(const RunRequest& request) {
+  detail::set_fused_recurrent(request.fused_recurrent);  // a process trains one run at a time
   PreparedRun run;
   run.spec = apply_scale(request.spec, request.scale);
   const ProgramData data = generate_data(run.spec, derive_seed(request.seed, "data"));

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# dynfault's runner against the same program and loop in eager python3-torch
+# (bench/python_reference/<program>.py), whole processes, side by side.
+#
+# For each program and probe setting, the two commands alternate REPEATS times
+# (after one warm-up each, so both find their shared libraries in the page
+# cache); the script prints the median wall time of each and their ratio.
+# Both run with one thread. Times include start-up: LibTorch's load for
+# dynfault, `import torch` for python.
+#
+# Usage: bench/runner_vs_python.sh [DYNFAULT] [REPEATS]
+#   DYNFAULT  the dynfault binary (default build/cli/dynfault)
+#   REPEATS   runs of each command (default 5)
+# Env: RVP_PROGRAMS (default "64151679 73148058"), RVP_PROBES
+#      (default "none cf"), RVP_SCALE (default full), RVP_SEED (default 1),
+#      RVP_EXTRA (extra `dynfault run` options, e.g. "--hvp-vectors 2").
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dynfault=${1:-$root/build/cli/dynfault}
+repeats=${2:-5}
+[ -x "$dynfault" ] || { echo "runner_vs_python: no dynfault binary at $dynfault" >&2; exit 2; }
+[[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "runner_vs_python: REPEATS must be a positive integer, got '$repeats'" >&2; exit 2; }
+/usr/bin/python3 -c 'import torch' 2>/dev/null ||
+  { echo "runner_vs_python: /usr/bin/python3 has no torch (apt-get install python3-torch)" >&2; exit 2; }
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+scale=${RVP_SCALE:-full}
+seed=${RVP_SEED:-1}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Wall seconds of one command; its output goes to $work/log (shown if it fails).
+wall() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  if ! "$@" >"$work/log" 2>&1; then
+    echo "runner_vs_python: failed: $*" >&2
+    cat "$work/log" >&2
+    exit 1
+  fi
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
+printf '%-9s %-5s %12s %12s %8s\n' program probes dynfault_s python_s ratio
+for program in ${RVP_PROGRAMS:-64151679 73148058}; do
+  script="$root/bench/python_reference/$program.py"
+  [ -f "$script" ] || { echo "runner_vs_python: no python reference $script" >&2; exit 2; }
+  for probes in ${RVP_PROBES:-none cf}; do
+    # shellcheck disable=SC2206
+    ours_cmd=("$dynfault" run --program "$program" --scale "$scale" --probes "$probes" --seed "$seed"
+              --threads 1 --out "$work/trace.h5" ${RVP_EXTRA:-})
+    theirs_cmd=(/usr/bin/python3 "$script" --scale "$scale" --probes "$probes" --seed "$seed")
+    wall "${ours_cmd[@]}" >/dev/null
+    wall "${theirs_cmd[@]}" >/dev/null
+    ours=() theirs=()
+    for ((r = 0; r < repeats; ++r)); do
+      ours+=("$(wall "${ours_cmd[@]}")")
+      theirs+=("$(wall "${theirs_cmd[@]}")")
+    done
+    mo=$(median "${ours[@]}")
+    mt=$(median "${theirs[@]}")
+    printf '%-9s %-5s %12.3f %12.3f %7.2fx\n' "$program" "$probes" "$mo" "$mt" "$(echo "$mt / $mo" | bc -l)"
+  done
+done
