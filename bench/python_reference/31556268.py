@@ -16,10 +16,11 @@ probes as dynfault's runner (docs/run.md):
 Prints "seconds <wall time of data, model and training>" for the bench to parse.
 Run with /usr/bin/python3 (Debian's torch)."""
 import argparse
-import resource
 import time
 
 import torch
+
+import keras_loop
 
 CAPS = {"full": (None, None, None), "reduced": (512, 128, None), "smoke": (64, 32, 3)}
 
@@ -60,42 +61,15 @@ def accuracy(pred, y):  # Keras binary accuracy
     return ((pred > 0.5).float() == y).float().mean().item()
 
 
+def mse(pred, y):
+    return torch.mean((pred - y) ** 2)
+
+
 def curvature(model, params, group_of, px, py, seed, k_vectors=4):
-    model.eval()
-    loss = torch.mean((model(px) - py) ** 2)
-    g = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
-    gen = torch.Generator().manual_seed(seed)
-    n_groups = len(model.groups)
-    norms, traces = [], []
-    layer_norm, layer_trace = [0.0] * n_groups, [0.0] * n_groups
-    for k in range(k_vectors):
-        v = [torch.randint(0, 2, p.shape, generator=gen).float() * 2 - 1 for p in params]
-        s = sum((gi * vi).sum() for gi, vi in zip(g, v) if gi is not None)
-        hv = torch.autograd.grad(s, params, retain_graph=k + 1 < k_vectors, allow_unused=True)
-        hv = [h if h is not None else torch.zeros_like(p) for h, p in zip(hv, params)]
-        sq, tr = [0.0] * n_groups, [0.0] * n_groups
-        for i, (h, vi) in enumerate(zip(hv, v)):
-            sq[group_of[i]] += h.double().square().sum().item()
-            tr[group_of[i]] += (vi * h).double().sum().item()
-        for l in range(n_groups):
-            layer_norm[l] += sq[l] ** 0.5 / k_vectors
-            layer_trace[l] += tr[l] / k_vectors
-        norms.append(sum(sq) ** 0.5)
-        traces.append(sum(tr))
-    flat = torch.cat([gi.detach().reshape(-1).double() for gi in g])
-    model.train()
-    n = torch.tensor(norms)
-    return [n.mean().item(), n.std().item(), sum(traces) / k_vectors, flat.std(unbiased=False).item()], layer_norm, layer_trace
+    return keras_loop.curvature(model, params, group_of, mse, px, py, seed, k_vectors)
 
 
-def cpu_seconds():
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime + u.ru_stime
-
-
-def rss_mib():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+cpu_seconds, rss_mib = keras_loop.cpu_seconds, keras_loop.rss_mib
 
 
 def main():
