@@ -22,12 +22,7 @@ import torch
 
 import keras_loop
 
-CAPS = {"full": (None, None, None), "reduced": (512, 128, None), "smoke": (64, 32, 3)}
-
-
-def glorot_uniform(fan_in, fan_out, gen):
-    limit = (6.0 / (fan_in + fan_out)) ** 0.5
-    return (torch.rand(fan_in, fan_out, generator=gen) * 2 - 1) * limit
+from keras_loop import CAPS, glorot_uniform
 
 
 class Model(torch.nn.Module):

@@ -2,6 +2,7 @@
 Keras initialisers, Keras fit()'s loop and the CF probe, written as a PyTorch
 user would write them in eager mode, with the arithmetic dynfault's runner
 does (docs/run.md). Run the scripts with /usr/bin/python3 (Debian's torch)."""
+import argparse
 import resource
 import time
 
@@ -107,7 +108,6 @@ def fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, probes, seed
 def run(description, build, argv=None):
     """The scripts' main: --scale, --probes, --seed; build(scale caps, gen) gives
     (model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch)."""
-    import argparse
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--scale", default="full", choices=sorted(CAPS))
     ap.add_argument("--probes", default="none", choices=["none", "cf"])
