@@ -21,7 +21,6 @@ import time
 import torch
 
 import keras_loop
-
 from keras_loop import CAPS, glorot_uniform
 
 
