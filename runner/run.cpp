@@ -35,6 +35,8 @@ std::string first_line(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+}  // namespace
+
 // Process-wide settings for training, applied once:
 //  - glibc serves allocations above 32 MiB with mmap and unmaps them on free,
 //    so every large activation tensor pays page faults to re-zero its pages
@@ -57,8 +59,6 @@ void tune_process(int threads) {
   if (auto set_blas_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set_blas_threads(threads);
 }
-
-}  // namespace
 
 Trace train_and_trace(const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();

@@ -145,21 +145,15 @@ struct ProbeSlot {
 
 }  // namespace
 
-void train(PreparedRun& run, const RunRequest& request, Trace& trace, TrainTiming* timing) {
-  KerasModelImpl& model = *run.model;
-  const ProgramSpec& spec = run.spec;
-  const int64_t n = run.train_x.size(0);
-  const int64_t batch = spec.batch_size;
-  if (batch <= 0) throw Error(spec.source, "batch_size must be positive");
-  const int64_t steps = (n + batch - 1) / batch;
-
-  ProbeContext ctx(spec, model, *run.optimizer);
-  ctx.groups = model.param_groups();
+ProbeContext probe_context(PreparedRun& run, const RunRequest& request) {
+  ProbeContext ctx(run.spec, *run.model, *run.optimizer);
+  ctx.groups = run.model->param_groups();
   for (size_t g = 0; g < ctx.groups.size(); ++g)
     for (auto& p : ctx.groups[g].params) {
       ctx.params.push_back(p);
       ctx.param_group.push_back(g);
     }
+  const int64_t n = run.train_x.size(0);
   const int64_t probe_rows = std::min<int64_t>(std::max(1, request.probe_batch), n);
   ctx.probe_x = run.train_x.slice(0, 0, probe_rows);
   ctx.probe_y = run.train_y.slice(0, 0, probe_rows);
@@ -170,6 +164,18 @@ void train(PreparedRun& run, const RunRequest& request, Trace& trace, TrainTimin
   }
   ctx.seed = request.seed;
   ctx.hvp_vectors = std::max(1, request.hvp_vectors);
+  return ctx;
+}
+
+void train(PreparedRun& run, const RunRequest& request, Trace& trace, TrainTiming* timing) {
+  KerasModelImpl& model = *run.model;
+  const ProgramSpec& spec = run.spec;
+  const int64_t n = run.train_x.size(0);
+  const int64_t batch = spec.batch_size;
+  if (batch <= 0) throw Error(spec.source, "batch_size must be positive");
+  const int64_t steps = (n + batch - 1) / batch;
+
+  ProbeContext ctx = probe_context(run, request);
 
   std::vector<ProbeSlot> probes;
   // In the set's (name) order, which fixes the order of the trace's channels.

@@ -13,6 +13,7 @@
 #include "runner/losses.h"
 #include "runner/model.h"
 #include "runner/optimizers.h"
+#include "runner/probe.h"
 #include "runner/run.h"
 
 namespace dynfault::runner {
@@ -31,6 +32,15 @@ struct PreparedRun {
 };
 // Data from derive_seed(seed, "data"), weights from derive_seed(seed, "init").
 PreparedRun prepare_run(const RunRequest& request);
+
+// The probes' view of a prepared run (probe.h): its parameter groups, the probe
+// batch (the first request.probe_batch training samples), the label range, the
+// seed and request.hvp_vectors. train() builds its probes' context with it.
+ProbeContext probe_context(PreparedRun& run, const RunRequest& request);
+
+// Process-wide settings for training (run.cpp): LibTorch and OpenBLAS threads,
+// denormals flushed to zero, freed memory kept in the heap.
+void tune_process(int threads);
 
 // Where a run's time goes, for the cost model's calibration (runner::calibrate):
 // the probes' measurements before the first update, then per epoch the

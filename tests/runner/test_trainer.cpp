@@ -261,16 +261,7 @@ TEST(Trainer, LastEpochProbeValuesMatchAnIndependentComputationOnTheFinalModel) 
   EXPECT_EQ(t.channel("nan_weight_count")[last], static_cast<double>(nan_count));
 
   // CF: the same measurement again on the final model reproduces the last row bit for bit.
-  ProbeContext ctx(run.spec, model, *run.optimizer);
-  ctx.groups = model.param_groups();
-  for (size_t g = 0; g < ctx.groups.size(); ++g)
-    for (auto& p : ctx.groups[g].params) {
-      ctx.params.push_back(p);
-      ctx.param_group.push_back(g);
-    }
-  ctx.probe_x = probe_x;
-  ctx.probe_y = run.train_y.slice(0, 0, r.probe_batch);
-  ctx.hvp_vectors = r.hvp_vectors;
+  ProbeContext ctx = probe_context(run, r);
   const CurvatureMeasurement m = measure_curvature(ctx, derive_seed(r.seed, "cf/epoch=" + std::to_string(last)));
   EXPECT_TRUE(same_bits(t.channel("cf_hvp_norm")[last], m.hvp_norm));
   EXPECT_TRUE(same_bits(t.channel("cf_hutchinson_trace")[last], m.hutchinson_trace));
@@ -436,16 +427,9 @@ TEST(Hvp, PerLayerNormsAndTracesAddUpToTheTotals) {
   // One Rademacher vector: ‖Hv‖² = Σ_l ‖(Hv)_l‖² and vᵀHv = Σ_l v_lᵀ(Hv)_l.
   RunRequest r = smoke_request(zoo_program("31556268"), "cf");
   PreparedRun run = prepare_run(r);
-  ProbeContext ctx(run.spec, *run.model, *run.optimizer);
-  ctx.groups = run.model->param_groups();
-  for (size_t g = 0; g < ctx.groups.size(); ++g)
-    for (auto& p : ctx.groups[g].params) {
-      ctx.params.push_back(p);
-      ctx.param_group.push_back(g);
-    }
-  ctx.probe_x = run.train_x.slice(0, 0, 32);
-  ctx.probe_y = run.train_y.slice(0, 0, 32);
-  ctx.hvp_vectors = 1;
+  r.probe_batch = 32;
+  r.hvp_vectors = 1;
+  ProbeContext ctx = probe_context(run, r);
   const CurvatureMeasurement m = measure_curvature(ctx, 99);
   double sq = 0, tr = 0;
   for (size_t l = 0; l < m.layer_hvp_norm.size(); ++l) {
