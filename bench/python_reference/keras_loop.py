@@ -65,17 +65,22 @@ def rss_mib():
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, probes, seed, probe_batch=64):
+def adam(params):
+    return torch.optim.Adam(params, lr=0.001, eps=1e-7)  # Keras' epsilon
+
+
+def fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, probes, seed, probe_batch=64, k_vectors=4,
+        make_optimizer=adam):
     """Keras fit(): per-epoch shuffle, batches in order (last partial batch kept),
     logged loss = sample-weighted mean of batch losses, validation every epoch
     without autograd; with probes == 'cf' the CF probe at initialisation and at
     every epoch end on the fixed probe batch (the first probe_batch samples)."""
     params = [p for grp in model.groups for p in grp]
     group_of = [l for l, grp in enumerate(model.groups) for _ in grp]
-    opt = torch.optim.Adam(params, lr=0.001, eps=1e-7)
+    opt = make_optimizer(params)
     px, py = xt[:probe_batch], yt[:probe_batch]
     if probes == "cf":
-        curvature(model, params, group_of, loss_fn, px, py, seed)
+        curvature(model, params, group_of, loss_fn, px, py, seed, k_vectors)
     n_train = xt.shape[0]
     rows = []
     for epoch in range(epochs):
@@ -99,25 +104,32 @@ def fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, probes, seed
         model.train()
         row = [loss_sum / n_train, acc_sum / n_train, val_loss, val_acc]
         if probes == "cf":
-            cf, layer_norm, layer_trace = curvature(model, params, group_of, loss_fn, px, py, seed * 1000 + epoch)
+            cf, layer_norm, layer_trace = curvature(model, params, group_of, loss_fn, px, py, seed * 1000 + epoch,
+                                                   k_vectors)
             row += cf + layer_norm + layer_trace
         rows.append(row + [time.perf_counter() - t0])
     return rows
 
 
-def run(description, build, argv=None):
-    """The scripts' main: --scale, --probes, --seed; build(scale caps, gen) gives
-    (model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch)."""
+def run(description, build, argv=None, make_optimizer=adam):
+    """The scripts' main: --scale, --probes, --seed, --max-epochs; build(scale caps,
+    gen) gives (model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--scale", default="full", choices=sorted(CAPS))
     ap.add_argument("--probes", default="none", choices=["none", "cf"])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--hvp-vectors", type=int, default=4, help="CF: Rademacher vectors per measurement")
+    ap.add_argument("--probe-batch", type=int, default=64, help="CF: samples in the fixed probe batch")
+    ap.add_argument("--max-epochs", type=int, default=0, help="train at most this many epochs (0: the program's)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(args.seed)
     model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch = build(CAPS[args.scale], gen)
-    rows = fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, args.probes, args.seed)
+    if args.max_epochs > 0:
+        epochs = min(epochs, args.max_epochs)
+    rows = fit(model, loss_fn, acc_fn, xt, yt, xv, yv, epochs, batch, gen, args.probes, args.seed,
+               probe_batch=args.probe_batch, k_vectors=args.hvp_vectors, make_optimizer=make_optimizer)
     elapsed = time.perf_counter() - start
     print(f"epochs {len(rows)} final_train_loss {rows[-1][0]:.6f} final_val_acc {rows[-1][3]:.4f}")
     print(f"seconds {elapsed:.6f}")
