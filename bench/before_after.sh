@@ -25,18 +25,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
-wall() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  if ! "$@" >"$work/log" 2>&1; then
-    echo "before_after: failed: $*" >&2
-    cat "$work/log" >&2
-    exit 1
-  fi
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+bench_name=before_after
+# shellcheck source=bench/timing.sh
+source "$root/bench/timing.sh"
 
 echo "quick set: median wall seconds of $repeats alternating whole-process runs, scale $scale, probes $probes, 1 thread"
 printf '%-9s %10s %10s %8s\n' program before_s after_s ratio

@@ -36,19 +36,9 @@ seed=${RVP_SEED:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Wall seconds of one command; its output goes to $work/log (shown if it fails).
-wall() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  if ! "$@" >"$work/log" 2>&1; then
-    echo "runner_vs_python: failed: $*" >&2
-    cat "$work/log" >&2
-    exit 1
-  fi
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+bench_name=runner_vs_python
+# shellcheck source=bench/timing.sh
+source "$root/bench/timing.sh"
 
 printf '%-9s %-5s %12s %12s %8s   %12s %12s %8s\n' program probes dynfault_s python_s ratio loop_dynfault loop_python ratio
 for program in ${RVP_PROGRAMS:-64151679 73148058}; do
