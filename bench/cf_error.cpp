@@ -104,24 +104,6 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-std::vector<int> parse_list(const std::string& text, const std::string& option) {
-  std::vector<int> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      size_t used = 0;
-      const int v = std::stoi(item, &used);
-      if (used != item.size() || v < 1) throw std::invalid_argument(item);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw Error(option, "expected a comma-separated list of positive integers, got '" + text + "'");
-    }
-  }
-  if (out.empty()) throw Error(option, "empty list");
-  return out;
-}
-
 // Relative error, or nothing when the reference is zero or either value is not finite
 // (a diverged model, a layer the loss does not reach): those are counted, not pooled.
 bool relative_error(double x, double ref, double* out) {
@@ -168,15 +150,21 @@ std::vector<Row> measure(const std::vector<std::string>& ids, const ProgramZoo& 
 int main(int argc, char** argv) {
   CLI::App app{"CF estimator error vs cost over --hvp-vectors x --probe-batch"};
   // Three architectures: FFNNs of 1-5 hidden layers, LSTM/SimpleRNN stacks, CNNs (1-3 convolutions).
-  std::string programs = "31556268,48385830,64151679,66840108,52782432,73148058,77416892,50079585,76132850,37624102";
-  std::string k_list = "1,2,4,8", p_list = "16,32,64", scale_name = "full", csv_path, from_csv_path, zoo_dir;
+  std::vector<std::string> ids = {"31556268", "48385830", "64151679", "66840108", "52782432",
+                                  "73148058", "77416892", "50079585", "76132850", "37624102"};
+  std::vector<int> k_grid = {1, 2, 4, 8}, p_grid = {16, 32, 64};
+  std::string scale_name = "full", csv_path, from_csv_path, zoo_dir;
   int replicates = 5, reference_k = 64, max_epochs = 0, default_k = runner::RunRequest{}.hvp_vectors,
       default_p = runner::RunRequest{}.probe_batch;
   double bound = 0.10;
   uint64_t seed = 3;
-  app.add_option("--programs", programs, "Comma-separated program ids");
-  app.add_option("--k", k_list, "Numbers of Rademacher vectors to test");
-  app.add_option("--p", p_list, "Probe batch sizes to test (the largest is the reference's)");
+  app.add_option("--programs", ids, "Program ids (comma-separated)")->delimiter(',');
+  app.add_option("--k", k_grid, "Numbers of Rademacher vectors to test (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  app.add_option("--p", p_grid, "Probe batch sizes to test, the largest is the reference's (comma-separated)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
   app.add_option("--reference-k", reference_k, "Vectors of the reference measurement")->check(CLI::PositiveNumber);
   app.add_option("--replicates", replicates, "Independent vector draws per setting")->check(CLI::PositiveNumber);
   app.add_option("--scale", scale_name, "Scale of the runs (default full)");
@@ -206,21 +194,16 @@ int main(int argc, char** argv) {
                            " on P=" + std::to_string(r.reading.setting.probe_batch);
       }
     } else {
-      const std::vector<int> ks = parse_list(k_list, "--k"), ps = parse_list(p_list, "--p");
       const ProgramZoo zoo = zoo_dir.empty() ? ProgramZoo::open_default() : ProgramZoo(zoo_dir);
       const Scale scale = parse_scale(scale_name, "--scale");
       std::vector<runner::CurvatureSetting> grid;
-      for (int p : ps)
-        for (int k : ks) grid.push_back({k, p});
+      for (int p : p_grid)
+        for (int k : k_grid) grid.push_back({k, p});
       if (std::none_of(grid.begin(), grid.end(),
                        [&](const auto& s) { return s.hvp_vectors == default_k && s.probe_batch == default_p; }))
         grid.push_back({default_k, default_p});  // the cost baseline
-      const runner::CurvatureSetting reference{reference_k, *std::max_element(ps.begin(), ps.end())};
+      const runner::CurvatureSetting reference{reference_k, *std::max_element(p_grid.begin(), p_grid.end())};
       reference_text = "K=" + std::to_string(reference.hvp_vectors) + " on P=" + std::to_string(reference.probe_batch);
-      std::vector<std::string> ids;
-      std::stringstream list(programs);
-      for (std::string id; std::getline(list, id, ',');)
-        if (!id.empty()) ids.push_back(id);
       std::cerr << "cf_error: " << grid.size() << " settings x " << replicates << " replicates + reference "
                 << reference_text << ", 3 moments, scale " << scale_name << ", " << ids.size() << " programs\n";
       rows = measure(ids, zoo, scale, max_epochs, seed, grid, reference, replicates);
