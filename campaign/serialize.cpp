@@ -13,10 +13,11 @@
 #include "core/error.h"
 #include "core/probe_catalogue.h"
 
-// Version 1 adds of_compat (RunIdentity, Trace) at the end; version-0 archives (batch files of a
-// campaign begun by an older binary) still read, with no compatibility mode.
-BOOST_CLASS_VERSION(dynfault::RunTask, 1)
-BOOST_CLASS_VERSION(dynfault::Trace, 1)
+// Version 1 adds of_compat (RunIdentity, Trace) at the end, version 2 the probe settings and the
+// recurrent path; older archives (batch files of a campaign begun by an older binary) still read,
+// with the defaults for what they lack.
+BOOST_CLASS_VERSION(dynfault::RunTask, 2)
+BOOST_CLASS_VERSION(dynfault::Trace, 2)
 
 namespace boost::serialization {
 
@@ -55,6 +56,7 @@ void save(Archive& ar, const dynfault::RunTask& t, const unsigned) {
   const int scale = static_cast<int>(t.scale);
   ar << scale << t.spec << t.expected_cost;
   ar << t.of_compat;  // class version 1
+  ar << t.hvp_vectors << t.probe_batch << t.recurrent;  // class version 2
 }
 
 template <class Archive>
@@ -65,6 +67,7 @@ void load(Archive& ar, dynfault::RunTask& t, const unsigned version) {
   int scale = 0;
   ar >> scale >> t.spec >> t.expected_cost;
   if (version >= 1) ar >> t.of_compat;
+  if (version >= 2) ar >> t.hvp_vectors >> t.probe_batch >> t.recurrent;
   const std::string where = "task " + t.run_id;
   t.architecture = dynfault::parse_architecture(architecture, where);
   t.category = dynfault::parse_optional_category(category, where);
@@ -92,6 +95,7 @@ void serialize(Archive& ar, dynfault::Trace& t, const unsigned version) {
   ar& t.versions& t.at_init;
   ar& t.channel_names& t.channel_units& t.values& t.layer_series;
   if (version >= 1) ar& t.of_compat;  // batch files written before it (version 0) still read
+  if (version >= 2) ar& t.hvp_vectors& t.probe_batch& t.recurrent;
 }
 
 template <class Archive>

@@ -95,6 +95,10 @@ std::string encode_trace(const Trace& t) {
   j["first_unstable_epoch"] = t.first_unstable_epoch;
   j["wall_seconds"] = binary_double(t.wall_seconds);
   if (!t.triage_rule.empty()) j["triage_rule"] = t.triage_rule;  // only when set: older batches decode as before
+  if (!t.of_compat.empty()) j["of_compat"] = t.of_compat;           // likewise
+  if (t.hvp_vectors != kDefaultHvpVectors) j["hvp_vectors"] = t.hvp_vectors;
+  if (t.probe_batch != kDefaultProbeBatch) j["probe_batch"] = t.probe_batch;
+  if (!t.recurrent.empty()) j["recurrent"] = t.recurrent;
   j["versions"] = t.versions;
   nlohmann::json at_init = nlohmann::json::object();
   for (const auto& [k, v] : t.at_init) at_init[k] = binary_double(v);
@@ -136,6 +140,11 @@ Trace decode_trace(const std::string& bytes, const std::string& where) {
     t.first_unstable_epoch = field<int64_t>(j, "first_unstable_epoch", w);
     t.wall_seconds = double_from(required(j, "wall_seconds", w), w);
     t.triage_rule = optional_field<std::string>(j, "triage_rule", "", w);
+    t.of_compat = optional_field<std::string>(j, "of_compat", "", w);
+    t.hvp_vectors = optional_field<int64_t>(j, "hvp_vectors", kDefaultHvpVectors, w);
+    t.probe_batch = optional_field<int64_t>(j, "probe_batch", kDefaultProbeBatch, w);
+    t.recurrent = optional_field<std::string>(j, "recurrent", "", w);
+    check_run_settings(t.hvp_vectors, t.probe_batch, t.recurrent, w);
     t.versions = field<std::map<std::string, std::string>>(j, "versions", w);
     for (const auto& [k, v] : required(j, "at_init", w).items()) t.at_init[k] = double_from(v, w);
     t.channel_names = field<std::vector<std::string>>(j, "channel_names", w);

@@ -35,8 +35,8 @@ struct RunOptions {
   // would wrap a seed of "-1" into 2^64 - 1.
   std::string seed;
   std::string threads = "1";
-  std::string hvp_vectors = "4";
-  std::string probe_batch = "64";
+  std::string hvp_vectors = std::to_string(kDefaultHvpVectors);
+  std::string probe_batch = std::to_string(kDefaultProbeBatch);
   std::string triage;  // --triage rule.json
   std::string of_compat;  // --of-compat v2
   std::string recurrent = "fused";  // --recurrent fused|cell
@@ -57,7 +57,7 @@ runner::RunRequest request_from(const RunOptions& o) {
     throw Error("--recurrent", "must be fused or cell, got '" + o.recurrent + "'");
 
   runner::RunRequest r;
-  r.fused_recurrent = o.recurrent == "fused";
+  if (o.recurrent == "cell") r.recurrent = "cell";
   r.probes = parse_probes(o.probes, "--probes");
   if (!o.of_compat.empty()) {
     parse_of_compat(o.of_compat, "--of-compat");
@@ -123,8 +123,9 @@ static Register run_command("run", "Train one program once with probes and write
   sub.add_option("--seed", o->seed, "Run seed (unsigned 64-bit); data, init, shuffle, dropout and probes derive from it");
   sub.add_option("--scale", o->scale, "full, reduced, tiny (smoke's samples, full epochs) or smoke (default reduced)");
   sub.add_option("--threads", o->threads, "LibTorch intra-op threads (default 1)");
-  sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default 4)");
-  sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default 64)");
+  sub.add_option("--hvp-vectors", o->hvp_vectors, "Rademacher vectors per CF measurement (default " + std::to_string(kDefaultHvpVectors) +
+                                              "; docs/run.md#choosing-k-and-p)");
+  sub.add_option("--probe-batch", o->probe_batch, "Samples in the fixed CF/OF probe batch (default " + std::to_string(kDefaultProbeBatch) + ")");
   sub.add_option("--triage", o->triage, "Triage rule (dynfault triage fit): stop the run after epoch 0 if it says terminate");
   sub.add_option("--of-compat", o->of_compat,
                  "v2: reproduce the published OF callback's side effect (learning rate x 0.9 at every epoch end, "

@@ -26,7 +26,7 @@ namespace {
 
 struct FitOptions {
   std::string corpus, out;
-  int triage_k = 7, restarts = 10, hvp_vectors = 4, probe_batch = 64;
+  int triage_k = 7, restarts = 10, hvp_vectors = kDefaultHvpVectors, probe_batch = kDefaultProbeBatch;
   std::string seed = "0", threshold = "1e6", epoch = "after_epoch_0";
   bool quiet = false;
 };

@@ -29,6 +29,11 @@ inline constexpr std::array<FaultCategory, 7> kAllCategories = {
 // corpus on a workstation (docs/run.md). Appended last: the value is serialised.
 enum class Scale { Full, Reduced, Smoke, Tiny };
 
+// The CF/OF probes' defaults (--hvp-vectors, --probe-batch), chosen by measured
+// error (docs/run.md#choosing-k-and-p). Files record other values only.
+inline constexpr int kDefaultHvpVectors = 4;
+inline constexpr int kDefaultProbeBatch = 64;
+
 // Which per-epoch probes a run records: names from the probe catalogue
 // (core/probe_catalogue.h; today cf = curvature, of = optimizer/system).
 struct ProbeSet {

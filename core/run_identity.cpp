@@ -1,5 +1,6 @@
 #include "core/run_identity.h"
 
+#include "core/error.h"
 #include "core/trace.h"
 
 namespace dynfault {
@@ -7,7 +8,8 @@ namespace dynfault {
 bool RunIdentity::operator==(const RunIdentity& o) const {
   return run_id == o.run_id && program == o.program && architecture == o.architecture && mutant_id == o.mutant_id &&
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
-         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && of_compat == o.of_compat;
+         repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && of_compat == o.of_compat &&
+         hvp_vectors == o.hvp_vectors && probe_batch == o.probe_batch && recurrent == o.recurrent;
 }
 
 std::string category_text(const std::optional<FaultCategory>& c) { return c ? to_string(*c) : ""; }
@@ -30,6 +32,16 @@ void set_identity(Trace& trace, const RunIdentity& identity) {
   trace.probes = to_string(identity.probes);
   trace.scale = to_string(identity.scale);
   trace.of_compat = identity.of_compat;
+  trace.hvp_vectors = identity.hvp_vectors;
+  trace.probe_batch = identity.probe_batch;
+  trace.recurrent = identity.recurrent;
+}
+
+void check_run_settings(int64_t hvp_vectors, int64_t probe_batch, const std::string& recurrent, const std::string& where) {
+  if (hvp_vectors < 1) throw Error(where, "hvp_vectors must be positive (got " + std::to_string(hvp_vectors) + ")");
+  if (probe_batch < 1) throw Error(where, "probe_batch must be positive (got " + std::to_string(probe_batch) + ")");
+  if (!recurrent.empty() && recurrent != "cell")
+    throw Error(where, "recurrent must be cell or empty (got '" + recurrent + "')");
 }
 
 }  // namespace dynfault

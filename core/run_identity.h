@@ -30,6 +30,12 @@ struct RunIdentity {
   // "v2": the published OF callback's side effect is reproduced (the learning rate x 0.9 at every
   // epoch end, logged after the update; `--of-compat v2`, docs/run.md). "" (the default): none.
   std::string of_compat;
+  int hvp_vectors = kDefaultHvpVectors;  // Rademacher vectors per CF measurement
+  int probe_batch = kDefaultProbeBatch;  // samples in the fixed CF/OF probe batch (the first P training samples)
+  // "cell": every LSTM/SimpleRNN through the explicit cell, which reproduces traces made before
+  // 2026-12-07 bit for bit. "" (the default): LibTorch's own ops where Keras' arithmetic allows
+  // (docs/run.md#recurrent-layers).
+  std::string recurrent;
 
   bool is_original() const { return mutant_id.empty(); }
   bool operator==(const RunIdentity& o) const;
@@ -39,6 +45,10 @@ struct RunIdentity {
 std::string category_text(const std::optional<FaultCategory>& c);
 // Inverse of category_text; throws dynfault::Error naming `where` for an unknown name.
 std::optional<FaultCategory> parse_optional_category(std::string_view text, const std::string& where = "");
+
+// The one check of the probe settings and recurrent path (RunIdentity's, a trace's, a plan's):
+// hvp_vectors and probe_batch positive, recurrent "" or "cell". Throws dynfault::Error naming `where`.
+void check_run_settings(int64_t hvp_vectors, int64_t probe_batch, const std::string& recurrent, const std::string& where);
 
 // Writes the identity into the trace's identity fields (run_id ... scale).
 void set_identity(Trace& trace, const RunIdentity& identity);

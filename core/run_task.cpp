@@ -51,6 +51,9 @@ nlohmann::json to_json(const RunTask& t, bool with_spec) {
       {"expected_cost", t.expected_cost},
   };
   if (!t.of_compat.empty()) j["of_compat"] = t.of_compat;  // only when set: plans keep their bytes
+  if (t.hvp_vectors != kDefaultHvpVectors) j["hvp_vectors"] = t.hvp_vectors;  // likewise
+  if (t.probe_batch != kDefaultProbeBatch) j["probe_batch"] = t.probe_batch;
+  if (!t.recurrent.empty()) j["recurrent"] = t.recurrent;
   if (with_spec) j["spec"] = t.spec;
   return j;
 }
@@ -83,6 +86,10 @@ RunTask task_from_json(const nlohmann::json& j, const std::string& where) {
   t.scale = parse_scale(text("scale", true), w);
   t.spec = text("spec", false);
   t.of_compat = parse_of_compat(text("of_compat", false), w + ": of_compat");
+  t.hvp_vectors = optional_field(j, "hvp_vectors", kDefaultHvpVectors, w);
+  t.probe_batch = optional_field(j, "probe_batch", kDefaultProbeBatch, w);
+  t.recurrent = text("recurrent", false);
+  check_run_settings(t.hvp_vectors, t.probe_batch, t.recurrent, w);
   // Strict: a boolean would convert to a number silently.
   if (j.contains("expected_cost") && !j["expected_cost"].is_number())
     throw wrong_type(j["expected_cost"], "expected_cost", w);

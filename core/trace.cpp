@@ -94,6 +94,7 @@ bool Trace::operator==(const Trace& o) const {
          operator_name == o.operator_name && category == o.category && parameters == o.parameters &&
          repeat == o.repeat && seed == o.seed && probes == o.probes && scale == o.scale && source == o.source &&
          status == o.status && error == o.error && triage_rule == o.triage_rule && of_compat == o.of_compat &&
+         hvp_vectors == o.hvp_vectors && probe_batch == o.probe_batch && recurrent == o.recurrent &&
          unstable == o.unstable &&
          first_unstable_epoch == o.first_unstable_epoch && channel_names == o.channel_names &&
          channel_units == o.channel_units && same_result_values(*this, o) && layer_series == o.layer_series;
@@ -152,6 +153,9 @@ uint64_t trace_checksum(const Trace& t) {
   h.i64(t.first_unstable_epoch);
   if (!t.triage_rule.empty()) h.str("triage_rule=" + t.triage_rule);  // only when set: older checksums stay valid
   if (!t.of_compat.empty()) h.str("of_compat=" + t.of_compat);        // likewise
+  if (t.hvp_vectors != kDefaultHvpVectors) h.str("hvp_vectors=" + std::to_string(t.hvp_vectors));  // likewise
+  if (t.probe_batch != kDefaultProbeBatch) h.str("probe_batch=" + std::to_string(t.probe_batch));
+  if (!t.recurrent.empty()) h.str("recurrent=" + t.recurrent);
   h.u64(t.at_init.size());
   for (const auto& [k, v] : t.at_init) {
     h.str(k);

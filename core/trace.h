@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/domain.h"
+
 namespace dynfault {
 
 enum class RunStatus {
@@ -61,6 +63,11 @@ struct Trace {
   double wall_seconds = 0;
   std::string triage_rule;       // checksum of the triage rule the run was trained under ("" for none)
   std::string of_compat;         // "v2" when trained with the published OF callback's lr x 0.9 per epoch ("" for none)
+  // The probes' settings and the recurrent path (RunIdentity); files hold them only when not the
+  // defaults, so a file without them was made with K = 4, P = 64 and LibTorch's recurrent ops
+  // (or, before 2026-12-07, the explicit cell: that build had no other).
+  int64_t hvp_vectors = kDefaultHvpVectors, probe_batch = kDefaultProbeBatch;
+  std::string recurrent;         // "cell" or "" (the fused path where Keras' arithmetic allows)
 
   std::map<std::string, std::string> versions;  // library versions, e.g. {"libtorch": "1.13.1"}
   std::map<std::string, double> at_init;        // probe values before the first update

@@ -2,6 +2,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/run_identity.h"
 
 namespace dynfault {
 namespace {
@@ -31,6 +32,9 @@ void write_trace(h5::Group& g, const Trace& t) {
   g.set_attr("wall_seconds", t.wall_seconds);
   if (!t.triage_rule.empty()) g.set_attr("triage_rule", t.triage_rule);  // additive within schema 2
   if (!t.of_compat.empty()) g.set_attr("of_compat", t.of_compat);        // likewise
+  if (t.hvp_vectors != kDefaultHvpVectors) g.set_attr("hvp_vectors", t.hvp_vectors);      // likewise: only when not the default
+  if (t.probe_batch != kDefaultProbeBatch) g.set_attr("probe_batch", t.probe_batch);
+  if (!t.recurrent.empty()) g.set_attr("recurrent", t.recurrent);
   g.set_attr("epochs", static_cast<int64_t>(t.epochs()));
   std::vector<std::string> versions;
   for (const auto& [k, v] : t.versions) versions.push_back(k + "=" + v);
@@ -92,6 +96,10 @@ void read_identity(const h5::Group& g, const std::string& where, Trace& t) {
   t.wall_seconds = g.attr_double("wall_seconds");
   if (g.has_attr("triage_rule")) t.triage_rule = g.attr_string("triage_rule");
   if (g.has_attr("of_compat")) t.of_compat = g.attr_string("of_compat");
+  if (g.has_attr("hvp_vectors")) t.hvp_vectors = g.attr_int("hvp_vectors");
+  if (g.has_attr("probe_batch")) t.probe_batch = g.attr_int("probe_batch");
+  if (g.has_attr("recurrent")) t.recurrent = g.attr_string("recurrent");
+  check_run_settings(t.hvp_vectors, t.probe_batch, t.recurrent, where);
   for (const auto& kv : g.attr_strings("versions")) {
     const auto eq = kv.find('=');
     if (eq != std::string::npos) t.versions[kv.substr(0, eq)] = kv.substr(eq + 1);

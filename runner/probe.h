@@ -52,7 +52,7 @@ struct ProbeContext {
   // check compares it with the last layer's output range).
   double label_min = 0, label_max = 0;
   uint64_t seed = 0;    // the run's seed; probes derive their own streams from it
-  int hvp_vectors = 4;  // Rademacher vectors per CF measurement
+  int hvp_vectors = kDefaultHvpVectors;  // Rademacher vectors per CF measurement
 };
 
 // Performance of the epoch that just finished (flags like acc_gap read it).

@@ -15,15 +15,11 @@
 
 namespace dynfault::runner {
 
-// The identity's program and architecture are the spec's; the trace records the identity.
+// The identity's program and architecture are the spec's; the trace records the identity,
+// the probe settings (hvp_vectors, probe_batch) and the recurrent path among it.
 struct RunRequest : RunIdentity {
   ProgramSpec spec;            // the spec to train (a mutant spec for mutants)
   int threads = 1;             // LibTorch intra-op threads
-  int hvp_vectors = 4;         // Rademacher vectors per CF measurement
-  int probe_batch = 64;        // samples in the fixed CF/OF probe batch
-  // LSTM/SimpleRNN through LibTorch's own ops where Keras' arithmetic allows (docs/run.md#recurrent-layers);
-  // false: the explicit cell everywhere, as before 2026-12-07 (bit-identical traces of earlier corpora).
-  bool fused_recurrent = true;
   // Stop the run when this rule says terminate after the probe it reads
   // (docs/triage.md); the caller has checked that the rule fits the run.
   std::shared_ptr<const triage::Rule> triage;

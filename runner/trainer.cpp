@@ -39,7 +39,7 @@ torch::Tensor to_torch(const Tensor& t) {
 }
 
 PreparedRun prepare_run(const RunRequest& request) {
-  detail::set_fused_recurrent(request.fused_recurrent);  // a process trains one run at a time
+  detail::set_fused_recurrent(request.recurrent != "cell");  // a process trains one run at a time
   PreparedRun run;
   run.spec = apply_scale(request.spec, request.scale);
   const ProgramData data = generate_data(run.spec, derive_seed(request.seed, "data"));

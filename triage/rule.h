@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/domain.h"
+
 namespace dynfault::triage {
 
 // log10 of x clamped to [1e-12, 1e12]; NaN stays NaN (RQ2's geometry features).
@@ -45,8 +47,8 @@ struct Rule {
   std::string epoch = "after_epoch_0";
   // The CF probe settings the features were measured with; a run must use the same.
   std::string probe = "cf";
-  int hvp_vectors = 4;
-  int probe_batch = 64;
+  int hvp_vectors = kDefaultHvpVectors;
+  int probe_batch = kDefaultProbeBatch;
   // Provenance and validation.
   double instability_threshold = 1e6;
   std::string corpus, corpus_sha256;

@@ -92,6 +92,38 @@ TEST(Serialize, TaskRoundTrip) {
   EXPECT_THROW(task_from_json(bad, "plan"), Error);
 }
 
+TEST(Serialize, ProbeSettingsAndRecurrentPathTravelWithTasksAndTraces) {
+  RunTask t;
+  t.run_id = "a.orig.r000";
+  t.program = "a";
+  t.probes = ProbeSet{{"cf"}};
+  t.hvp_vectors = 1;
+  t.probe_batch = 32;
+  t.recurrent = "cell";
+  EXPECT_EQ(deserialize_task(serialize_task(t)), t);
+  const RunTask from_json = task_from_json(to_json(t), "plan");
+  EXPECT_EQ(from_json.hvp_vectors, 1);
+  EXPECT_EQ(from_json.probe_batch, 32);
+  EXPECT_EQ(from_json.recurrent, "cell");
+  // Plan files hold them only when not the defaults, and check them when present.
+  RunTask plain = t;
+  plain.hvp_vectors = kDefaultHvpVectors;
+  plain.probe_batch = kDefaultProbeBatch;
+  plain.recurrent.clear();
+  for (const char* key : {"hvp_vectors", "probe_batch", "recurrent"}) EXPECT_FALSE(to_json(plain).contains(key)) << key;
+  for (const auto& [key, value] : std::vector<std::pair<const char*, nlohmann::json>>{
+           {"hvp_vectors", 0}, {"probe_batch", -3}, {"recurrent", "fast"}, {"hvp_vectors", "4"}}) {
+    nlohmann::json bad = to_json(plain);
+    bad[key] = value;
+    EXPECT_THROW(task_from_json(bad, "plan"), Error) << key << " = " << value.dump();
+  }
+  Trace tr = rich_trace();
+  tr.hvp_vectors = 8;
+  tr.probe_batch = 16;
+  tr.recurrent = "cell";
+  EXPECT_EQ(deserialize_trace(serialize_trace(tr)), tr);
+}
+
 TEST(Serialize, OfCompatTraceRoundTrip) {
   Trace t = rich_trace();
   t.of_compat = "v2";

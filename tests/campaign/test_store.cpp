@@ -169,6 +169,14 @@ TEST(Store, TraceCodecIsBitExact) {
   EXPECT_EQ(u.seed, t.seed);
   EXPECT_EQ(u.wall_seconds, 3.25);
   EXPECT_EQ(u.versions, t.versions);
+  // What the identity adds (--of-compat, the probe settings, the recurrent path) survives a batch file.
+  t.of_compat = "v2";
+  t.hvp_vectors = 2;
+  t.probe_batch = 32;
+  t.recurrent = "cell";
+  const Trace w = decode_trace(encode_trace(t), "test");
+  EXPECT_EQ(w, t);
+  EXPECT_EQ(trace_checksum(w), trace_checksum(t));
 }
 
 TEST(Store, CorruptOrTruncatedBatchFilesAreRefused) {

@@ -3,9 +3,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "core/corpus.h"
 #include "core/error.h"
+#include "core/h5.h"
 #include "core/trace_io.h"
 #include "tests/support/temp_dir.h"
 
@@ -74,6 +76,46 @@ TEST(TraceIo, OfCompatIsRecordedAndChecksummedOnlyWhenSet) {
   v.of_compat.clear();
   EXPECT_FALSE(v == u);
   EXPECT_EQ(trace_checksum(v), plain);
+}
+
+// The probe settings and the recurrent path (RunIdentity) likewise: recorded only when not the
+// defaults, so every file written before them keeps its bytes and checksum; a bad value is refused
+// naming the file.
+TEST(TraceIo, ProbeSettingsAndRecurrentPathAreRecordedOnlyWhenNotTheDefaults) {
+  const TempDir dir;
+  Trace t = sample_trace("run-settings", 3);
+  const uint64_t plain = trace_checksum(t);
+  EXPECT_EQ(t.hvp_vectors, kDefaultHvpVectors);
+  EXPECT_EQ(t.probe_batch, kDefaultProbeBatch);
+  const auto plain_path = dir.path() / "plain.h5";
+  save_trace_file(plain_path.string(), t);
+  {
+    const h5::File f(plain_path.string(), h5::File::Mode::ReadOnly);  // a trace file's attributes are on its root
+    EXPECT_FALSE(f.has_attr("hvp_vectors") || f.has_attr("probe_batch") || f.has_attr("recurrent"));
+  }
+  for (const auto& change : std::vector<std::function<void(Trace&)>>{
+           [](Trace& x) { x.hvp_vectors = 1; }, [](Trace& x) { x.probe_batch = 32; },
+           [](Trace& x) { x.recurrent = "cell"; }}) {
+    Trace u = t;
+    change(u);
+    EXPECT_NE(trace_checksum(u), plain);
+    const auto path = dir.path() / "settings.h5";
+    save_trace_file(path.string(), u);
+    const Trace v = load_trace_file(path.string());
+    EXPECT_EQ(v, u);
+    EXPECT_FALSE(v == t);
+    EXPECT_EQ(trace_checksum(v), trace_checksum(u));
+  }
+  Trace bad = t;
+  bad.probe_batch = 0;
+  const auto bad_path = dir.path() / "bad.h5";
+  save_trace_file(bad_path.string(), bad);
+  try {
+    load_trace_file(bad_path.string());
+    FAIL() << "a probe batch of 0 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.h5"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TraceIo, CrashTraceHasNoEpochs) {

@@ -267,6 +267,28 @@ TEST(Trainer, LastEpochProbeValuesMatchAnIndependentComputationOnTheFinalModel) 
   EXPECT_TRUE(same_bits(t.channel("cf_hutchinson_trace")[last], m.hutchinson_trace));
 }
 
+TEST(Trainer, TraceRecordsTheProbeSettingsAndTheRecurrentPathItWasTrainedWith) {
+  // 73148058's LSTMs take the fused path by default: "cell" must both be recorded and change the path.
+  RunRequest r = smoke_request(zoo_program("73148058"), "cf");
+  const Trace fused = train_and_trace(r);
+  ASSERT_EQ(fused.status, RunStatus::Ok) << fused.error;
+  EXPECT_EQ(fused.hvp_vectors, kDefaultHvpVectors);
+  EXPECT_EQ(fused.probe_batch, kDefaultProbeBatch);
+  EXPECT_EQ(fused.recurrent, "");
+  r.recurrent = "cell";
+  const Trace cell = train_and_trace(r);
+  EXPECT_EQ(cell.recurrent, "cell");
+  EXPECT_NE(cell.values, fused.values);  // float rounding differs between the paths
+  r.recurrent.clear();
+  r.hvp_vectors = 2;
+  r.probe_batch = 16;
+  const Trace small = train_and_trace(r);
+  EXPECT_EQ(small.hvp_vectors, 2);
+  EXPECT_EQ(small.probe_batch, 16);
+  EXPECT_EQ(small.channel("train_loss"), fused.channel("train_loss"));  // probes never change training
+  EXPECT_NE(small.channel("cf_hvp_norm"), fused.channel("cf_hvp_norm"));
+}
+
 TEST(Trainer, UnbuildableSpecGivesACrashedTrace) {
   ProgramSpec spec = zoo_program("31556268");
   spec.layers.insert(spec.layers.begin(), layer("Conv2D", {{"filters", 2}, {"kernel_size", 3}}));  // on 1-D input
