@@ -29,9 +29,12 @@ namespace {
 
 constexpr const char* kFormat = "dynfault-cost-model-1";
 
-// The campaign's runs use the runner's defaults for these (campaign run has no option for them).
+// The plan's probe settings and recurrent path, as its tasks carry them.
 runner::RunRequest calibration_request(const ProgramSpec& original, const CampaignSettings& settings) {
   runner::RunRequest r;
+  r.hvp_vectors = settings.hvp_vectors;
+  r.probe_batch = settings.probe_batch;
+  r.recurrent = settings.recurrent;
   r.program = original.id;
   r.architecture = original.architecture;
   r.run_id = make_task_id(original.id, "", 0);
@@ -138,6 +141,7 @@ std::string CostModel::key(const ProgramSpec& original, const CampaignSettings& 
   const std::string identity = to_json(original).dump() + "|" + to_string(settings.scale) + "|" +
                                to_string(r.probes) + "|threads=" + std::to_string(r.threads) +
                                "|K=" + std::to_string(r.hvp_vectors) + "|P=" + std::to_string(r.probe_batch) +
+                               (r.recurrent.empty() ? "" : "|recurrent=" + r.recurrent) +
                                "|" + kVersion + "|" + cpu_model();
   return original.id + "/" + to_string(settings.scale) + "/" + to_string(r.probes) + "/" +
          sha256_hex(identity).substr(0, 16);

@@ -93,6 +93,7 @@ void check_settings(const CampaignSettings& s) {
   if (s.programs.empty()) throw Error("campaign plan", "no programs selected");
   if (s.repeats < 1) throw Error("--repeats", "must be at least 1, got " + std::to_string(s.repeats));
   if (s.shards < 1) throw Error("--shards", "must be at least 1, got " + std::to_string(s.shards));
+  check_run_settings(s.hvp_vectors, s.probe_batch, s.recurrent, "campaign plan");
   std::set<std::string> seen;
   for (const auto& p : s.programs)
     if (!seen.insert(p).second) throw Error("campaign plan", "program '" + p + "' is selected twice");
@@ -102,7 +103,8 @@ void check_settings(const CampaignSettings& s) {
 bool same_group(const RunTask& a, const RunTask& b) {
   return a.program == b.program && a.architecture == b.architecture && a.mutant_id == b.mutant_id &&
          a.operator_name == b.operator_name && a.category == b.category && a.parameters == b.parameters &&
-         a.probes == b.probes && a.scale == b.scale && a.of_compat == b.of_compat && a.spec == b.spec &&
+         a.probes == b.probes && a.scale == b.scale && a.of_compat == b.of_compat && a.hvp_vectors == b.hvp_vectors &&
+         a.probe_batch == b.probe_batch && a.recurrent == b.recurrent && a.spec == b.spec &&
          std::memcmp(&a.expected_cost, &b.expected_cost, sizeof(double)) == 0;
 }
 
@@ -158,6 +160,9 @@ nlohmann::json to_json(const CampaignSettings& s) {
   }
   if (!s.cost_model.empty()) j["cost_model"] = s.cost_model;
   if (!s.of_compat.empty()) j["of_compat"] = s.of_compat;
+  if (s.hvp_vectors != kDefaultHvpVectors) j["hvp_vectors"] = s.hvp_vectors;
+  if (s.probe_batch != kDefaultProbeBatch) j["probe_batch"] = s.probe_batch;
+  if (!s.recurrent.empty()) j["recurrent"] = s.recurrent;
   return j;
 }
 
@@ -183,6 +188,10 @@ CampaignSettings settings_from_json(const nlohmann::json& j, const std::string& 
     }
     s.cost_model = optional_field<std::string>(j, "cost_model", "", w);
     s.of_compat = parse_of_compat(optional_field<std::string>(j, "of_compat", "", w), w + ": of_compat");
+    s.hvp_vectors = optional_field(j, "hvp_vectors", kDefaultHvpVectors, w);
+    s.probe_batch = optional_field(j, "probe_batch", kDefaultProbeBatch, w);
+    s.recurrent = optional_field<std::string>(j, "recurrent", "", w);
+    check_run_settings(s.hvp_vectors, s.probe_batch, s.recurrent, w);
   } catch (const std::invalid_argument&) {
     throw Error(where, "bad settings: seed is not an integer");
   }
@@ -284,6 +293,9 @@ std::vector<RunTask> repeat_tasks(const CampaignSettings& settings, const RunIde
     t.probes = probes_for(settings, run.program);
     t.scale = settings.scale;
     t.of_compat = t.probes.has("of") ? settings.of_compat : "";  // the callback's side effect came with OF
+    t.hvp_vectors = settings.hvp_vectors;
+    t.probe_batch = settings.probe_batch;
+    t.recurrent = settings.recurrent;
     t.expected_cost = expected_cost;
     tasks.push_back(std::move(t));
   }

@@ -41,6 +41,11 @@ struct CampaignSettings {
   // "v2": the runs that carry the OF probe reproduce the published OF callback's lr x 0.9 per epoch
   // (`campaign plan --of-compat v2`; RunIdentity::of_compat). "": off, the default.
   std::string of_compat;
+  // Every run's probe settings and recurrent path (`campaign plan --hvp-vectors, --probe-batch,
+  // --recurrent`; RunIdentity). plan.json holds them only when not the defaults.
+  int hvp_vectors = kDefaultHvpVectors;
+  int probe_batch = kDefaultProbeBatch;
+  std::string recurrent;
 };
 // The probes the runs of `program` use.
 const ProbeSet& probes_for(const CampaignSettings& s, const std::string& program);

@@ -33,8 +33,8 @@ std::vector<std::function<void(CLI::App&)>>& campaign_command_extensions() {
 void add_plan_command(CLI::App& campaign) {
   struct Options {
     std::string set, programs, exclude, probes = "cf,of", probes_by_program, scale = "reduced", out, cost_cache,
-        of_compat;
-    int repeats = 20, max_mutants = -1, shards = 1;
+        of_compat, recurrent = "fused";
+    int repeats = 20, max_mutants = -1, shards = 1, hvp_vectors = kDefaultHvpVectors, probe_batch = kDefaultProbeBatch;
     std::string seed = "1";  // text: parse_seed rejects what CLI11 would wrap ("-1")
     bool force = false, estimate = false;
     unsigned calibration_timeout = campaign::CostModel::kCalibrationTimeout;
@@ -57,6 +57,18 @@ void add_plan_command(CLI::App& campaign) {
   plan->add_option("--of-compat", o->of_compat,
                    "v2: runs with the OF probe reproduce the published OF callback's side effect (learning rate "
                    "x 0.9 at every epoch end, logged after the update; docs/run.md); off by default");
+  plan->add_option("--hvp-vectors", o->hvp_vectors,
+                   "every run's Rademacher vectors per CF measurement (docs/run.md#choosing-k-and-p)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  plan->add_option("--probe-batch", o->probe_batch, "every run's samples in the fixed CF/OF probe batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  plan->add_option("--recurrent", o->recurrent,
+                   "fused: LSTM/SimpleRNN through LibTorch's own ops where Keras' arithmetic allows; cell: the "
+                   "explicit cell everywhere, as corpora made before 2026-12-07 (docs/run.md#recurrent-layers)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fused", "cell"}));
   plan->add_option("--scale", o->scale, "full, reduced, tiny (smoke's samples, full epochs) or smoke")->capture_default_str();
   plan->add_option("--max-mutants", o->max_mutants,
                    "at most M mutants per program, spread over fault categories (-1: all)")
@@ -114,6 +126,9 @@ void add_plan_command(CLI::App& campaign) {
     s.seed = parse_seed("--seed", o->seed);
     s.shards = o->shards;
     s.of_compat = parse_of_compat(o->of_compat, "--of-compat");
+    s.hvp_vectors = o->hvp_vectors;
+    s.probe_batch = o->probe_batch;
+    s.recurrent = o->recurrent == "cell" ? "cell" : "";
     std::unique_ptr<campaign::CostModel> cost;
     if (o->estimate) {
       if (!plan_calibrator()) throw Error("--estimate", "this binary cannot time programs (no runner)");
@@ -195,12 +210,8 @@ void add_run_command(CLI::App& campaign, const std::string& default_executor) {
     CampaignRunOptions options = *o;
     options.progress = !*quiet;
     if (!triage_rule->empty()) {
-      auto rule = std::make_shared<const triage::Rule>(triage::read_rule(*triage_rule));
-      const runner::RunRequest defaults;  // campaign tasks train with the runner's default probe settings
-      const std::string why =
-          triage::mismatch_before_training(*rule, {rule->probe}, defaults.hvp_vectors, defaults.probe_batch);
-      if (!why.empty()) throw Error(*triage_rule, why);
-      options.triage = std::move(rule);
+      // run_campaign checks the rule against every task's probes and probe settings.
+      options.triage = std::make_shared<const triage::Rule>(triage::read_rule(*triage_rule));
     }
     const CampaignRunResult result = run_campaign(target, options);
     if (!stats->empty() && result.stats) write_file_atomically(*stats, stats_json(*result.stats) + "\n");

@@ -221,6 +221,39 @@ TEST(Plan, ProbesByProgramSetEachProgramsProbesAndSurviveSharding) {
   }
 }
 
+// campaign plan --hvp-vectors, --probe-batch, --recurrent: every task carries them, plan.json keeps
+// them (only when not the defaults), and a bad value is a one-line error that writes nothing.
+TEST(Plan, ProbeSettingsAndRecurrentPathReachEveryTask) {
+  TempDir d("plan_probe_settings");
+  CampaignSettings s = settings({"31556268"});
+  s.hvp_vectors = 2;
+  s.probe_batch = 32;
+  s.recurrent = "cell";
+  const Plan p = make_plan(s, zoo());
+  ASSERT_FALSE(p.tasks.empty());
+  for (const auto& t : p.tasks) {
+    EXPECT_EQ(t.hvp_vectors, 2) << t.run_id;
+    EXPECT_EQ(t.probe_batch, 32) << t.run_id;
+    EXPECT_EQ(t.recurrent, "cell") << t.run_id;
+  }
+  write_campaign(d / "c", p, false);
+  const Plan back = load_plan(d / "c");
+  EXPECT_EQ(back.settings.hvp_vectors, 2);
+  EXPECT_EQ(back.settings.recurrent, "cell");
+  EXPECT_EQ(back.tasks, p.tasks);
+  for (const char* key : {"hvp_vectors", "probe_batch", "recurrent"})
+    EXPECT_FALSE(to_json(settings({"31556268"})).contains(key)) << key;
+
+  const std::string out = d / "bad", log = d / "log";
+  dynfault_test::ChildProcess plan({CAMPAIGN_DRIVER, "campaign", "plan", "--programs", "31556268", "--recurrent",
+                                    "fast", "--out", out},
+                                   {}, log);
+  EXPECT_NE(plan.wait(60), 0);
+  const std::string message = read_text_file(log);
+  EXPECT_NE(message.find("--recurrent"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST(Plan, BadProbesByProgramFileIsOneLineAndWritesNothing) {
   TempDir d("plan_probes_bad");
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -107,6 +107,8 @@ run_case seed_negative 1 --seed -- "$D" campaign plan --set quick --seed -1 --ou
 run_case seed_overflow 1 --seed -- "$D" run --program "$prog" --seed 18446744073709551616 --out t.h5
 run_case seed_evaluate_negative 1 --seed -- "$D" evaluate rq1 "$fx/corpus.h5" --seed -1 --out r
 run_case plan_of_compat_unknown 1 --of-compat -- "$D" campaign plan --set quick --of-compat v3 --out o
+run_case plan_recurrent_unknown 64 --recurrent -- "$D" campaign plan --set quick --recurrent fast --out o
+run_case plan_hvp_vectors_zero 64 --hvp-vectors -- "$D" campaign plan --set quick --hvp-vectors 0 --out o
 run_case run_of_compat_without_of 1 --of-compat -- "$D" run --program "$prog" --seed 1 --probes cf --of-compat v2 --out t.h5
 run_case plan_exclude_not_selected 1 --exclude -- "$D" campaign plan --programs "$prog" --exclude 64151679 --out o
 run_case plan_cost_cache_without_estimate 1 --cost-cache -- "$D" campaign plan --set quick --cost-cache c.json --out o
