@@ -8,7 +8,7 @@ taken from the logits, as Keras (and dynfault) do for a softmax output."""
 import torch
 import torch.nn.functional as F
 
-from keras_loop import capped, glorot_uniform, run
+from keras_loop import capped, categorical_accuracy, categorical_crossentropy, glorot_uniform, run
 
 WIDTHS = [12, 32, 32, 64, 128, 256, 2]
 DROPOUT_AFTER = {1, 2, 3, 4}  # hidden layer indices followed by Dropout(0.2)
@@ -34,20 +34,13 @@ class Model(torch.nn.Module):
         return h
 
 
-def loss_fn(logits, y):
-    return -(y * torch.log_softmax(logits, -1)).sum(-1).mean()
-
-
-def acc_fn(logits, y):
-    return (logits.argmax(-1) == y.argmax(-1)).float().mean().item()
-
-
 def build(caps, gen):
     n_train, n_val, epochs = capped(800, 200, 50, caps)
     x = torch.randn(n_train + n_val, 12, generator=gen)
     label = (x.sum(1) > 0).long()
     y = F.one_hot(label, 2).float()
-    return Model(gen), loss_fn, acc_fn, x[:n_train], y[:n_train], x[n_train:], y[n_train:], epochs, 16
+    return (Model(gen), categorical_crossentropy, categorical_accuracy, x[:n_train], y[:n_train], x[n_train:],
+            y[n_train:], epochs, 16)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,15 @@ def curvature(model, params, group_of, loss_fn, px, py, seed, k_vectors=4):
     return [n.mean().item(), n.std().item(), sum(traces) / k_vectors, flat.std(unbiased=False).item()], layer_norm, layer_trace
 
 
+def categorical_crossentropy(logits, y):
+    """Keras' categorical crossentropy of a softmax output, taken from its logits; y one-hot."""
+    return -(y * torch.log_softmax(logits, -1)).sum(-1).mean()
+
+
+def categorical_accuracy(logits, y):
+    return (logits.argmax(-1) == y.argmax(-1)).float().mean().item()
+
+
 def cpu_seconds():
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
