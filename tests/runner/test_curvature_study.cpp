@@ -60,6 +60,10 @@ TEST(CurvatureStudy, EpochZeroAndLastMeasureTheModelsOfARealRun) {
   // A CF-probed run logs the model after epoch 0 and after its last epoch; the
   // study's one-epoch and full runs must have the same models: measured with the
   // probe's own vectors, they give the trace's values bit for bit.
+  // study_curvature applies the process settings (tune_process: denormals flushed to zero, one
+  // thread) as every run does; the runs trained here directly must have them too, whatever test
+  // ran before in this process.
+  tune_process(1);
   const RunRequest probed = smoke("64151679", "cf");
   PreparedRun full = prepare_run(probed);
   Trace trace;
@@ -106,6 +110,10 @@ TEST(CurvatureStudy, MoreVectorsBringTheReadingsCloserToTheReference) {
   // The per-layer norms of K Rademacher vectors average K independent draws;
   // pooled over moments, layers and replicates, K = 8 must be nearer the K = 64
   // reference than K = 1 (with the same probe batch, so only the vectors differ).
+  // Averaging alone would give 1/sqrt(8) = 0.35 of K = 1's error, and the
+  // reference's own noise (1/sqrt(64) of one draw's) adds to both: 0.6 leaves
+  // room for that, while vectors that were not independent (or a K that was
+  // ignored) would give a ratio near 1.
   const RunRequest r = smoke("64151679");
   const CurvatureStudy study = study_curvature(r, {{1, 64}, {8, 64}}, {64, 64}, 4);
   ASSERT_EQ(study.error, "");
