@@ -56,7 +56,7 @@ CurvatureStudy study_curvature(const RunRequest& request, const std::vector<Curv
   RunRequest plain = request;
   plain.probes = {};
   plain.triage.reset();
-  try {
+  study.error = error_line([&] {
     {
       // Before the first update, then after epoch 0 (a one-epoch run trains
       // epoch 0 exactly as the full run does: same data, init and streams).
@@ -73,12 +73,7 @@ CurvatureStudy study_curvature(const RunRequest& request, const std::vector<Curv
     train(run, plain, trace);
     if (trace.epochs() > 1)
       measure_all(run, plain, "last", static_cast<int64_t>(trace.epochs()) - 1, grid, reference, replicates, study.readings);
-  } catch (const c10::Error& e) {
-    study.error = e.what_without_backtrace();
-  } catch (const std::exception& e) {
-    study.error = e.what();
-  }
-  if (const auto end = study.error.find('\n'); end != std::string::npos) study.error.resize(end);
+  });
   return study;
 }
 

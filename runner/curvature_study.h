@@ -14,8 +14,8 @@
 namespace dynfault::runner {
 
 struct CurvatureSetting {
-  int hvp_vectors = 4;  // K
-  int probe_batch = 64; // P (capped at the training split)
+  int hvp_vectors = kDefaultHvpVectors;  // K
+  int probe_batch = kDefaultProbeBatch;  // P (capped at the training split)
 };
 
 // One measurement of the CF probe's quantities (probes/cf.cpp).

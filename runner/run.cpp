@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <climits>
+#include <functional>
 #include <mutex>
 
 #include "core/error.h"
@@ -26,16 +27,18 @@ std::map<std::string, std::string> library_versions() {
   };
 }
 
-namespace {
-
-// Errors are stored as one line: LibTorch messages carry source locations and
-// backtraces on the following lines.
-std::string first_line(const std::string& text) {
-  const auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
+std::string error_line(const std::function<void()>& work) {
+  // LibTorch messages carry source locations and backtraces on the following lines.
+  const auto first_line = [](const std::string& text) { return text.substr(0, text.find('\n')); };
+  try {
+    work();
+  } catch (const c10::Error& e) {
+    return first_line(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return first_line(e.what());
+  }
+  return "";
 }
-
-}  // namespace
 
 // Process-wide settings for training, applied once:
 //  - glibc serves allocations above 32 MiB with mmap and unmaps them on free,
@@ -68,14 +71,11 @@ Trace train_and_trace(const RunRequest& request) {
   trace.versions = library_versions();
 
   tune_process(std::max(1, request.threads));
-  try {
+  const std::string error = error_line([&] {
     PreparedRun run = prepare_run(request);
     train(run, request, trace);
-  } catch (const c10::Error& e) {
-    record_failure(trace, first_line(e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    record_failure(trace, first_line(e.what()));
-  }
+  });
+  if (!error.empty()) record_failure(trace, error);
   trace.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return trace;
 }
@@ -85,7 +85,7 @@ Calibration calibrate(const RunRequest& request) {
   const auto seconds = [](Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); };
   Calibration c;
   tune_process(std::max(1, request.threads));
-  try {
+  c.error = error_line([&] {
     const auto start = Clock::now();
     PreparedRun run = prepare_run(request);
     c.prepare_seconds = seconds(start);
@@ -113,11 +113,7 @@ Calibration calibrate(const RunRequest& request) {
     c.step_seconds = e.steps / static_cast<double>((rows + batch - 1) / batch);
     c.validation_seconds = val_rows > 0 ? e.validation * static_cast<double>(n_val) / static_cast<double>(val_rows) : 0;
     c.epoch_probe_seconds = e.probes;
-  } catch (const c10::Error& e) {
-    c.error = first_line(e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    c.error = first_line(e.what());
-  }
+  });
   return c;
 }
 

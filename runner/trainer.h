@@ -6,6 +6,7 @@
 // trained, validation after each epoch — plus the probes of probe.h.
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 
 #include "programs/data/program_data.h"
@@ -37,6 +38,10 @@ PreparedRun prepare_run(const RunRequest& request);
 // batch (the first request.probe_batch training samples), the label range, the
 // seed and request.hvp_vectors. train() builds its probes' context with it.
 ProbeContext probe_context(PreparedRun& run, const RunRequest& request);
+
+// Runs `work`; returns "" or the first line of what it threw (LibTorch's message
+// without its backtrace): how a run's, a calibration's or a study's failure is told (run.cpp).
+std::string error_line(const std::function<void()>& work);
 
 // Process-wide settings for training (run.cpp): LibTorch and OpenBLAS threads,
 // denormals flushed to zero, freed memory kept in the heap.
