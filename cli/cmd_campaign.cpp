@@ -128,7 +128,7 @@ void add_plan_command(CLI::App& campaign) {
     s.of_compat = parse_of_compat(o->of_compat, "--of-compat");
     s.hvp_vectors = o->hvp_vectors;
     s.probe_batch = o->probe_batch;
-    s.recurrent = o->recurrent == "cell" ? "cell" : "";
+    s.recurrent = parse_recurrent_option(o->recurrent, "--recurrent");
     std::unique_ptr<campaign::CostModel> cost;
     if (o->estimate) {
       if (!plan_calibrator()) throw Error("--estimate", "this binary cannot time programs (no runner)");

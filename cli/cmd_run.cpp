@@ -53,11 +53,8 @@ runner::RunRequest request_from(const RunOptions& o) {
   const int probe_batch = static_cast<int>(parse_unsigned("--probe-batch", o.probe_batch, 1, 1 << 20));
   if (!o.out.empty()) check_output_file(o.out);
 
-  if (o.recurrent != "fused" && o.recurrent != "cell")
-    throw Error("--recurrent", "must be fused or cell, got '" + o.recurrent + "'");
-
   runner::RunRequest r;
-  if (o.recurrent == "cell") r.recurrent = "cell";
+  r.recurrent = parse_recurrent_option(o.recurrent, "--recurrent");
   r.probes = parse_probes(o.probes, "--probes");
   if (!o.of_compat.empty()) {
     parse_of_compat(o.of_compat, "--of-compat");

@@ -37,6 +37,12 @@ void set_identity(Trace& trace, const RunIdentity& identity) {
   trace.recurrent = identity.recurrent;
 }
 
+std::string parse_recurrent_option(const std::string& text, const std::string& where) {
+  if (text == "fused") return "";
+  if (text == "cell") return text;
+  throw Error(where, "must be fused or cell, got '" + text + "'");
+}
+
 void check_run_settings(int64_t hvp_vectors, int64_t probe_batch, const std::string& recurrent, const std::string& where) {
   if (hvp_vectors < 1) throw Error(where, "hvp_vectors must be positive (got " + std::to_string(hvp_vectors) + ")");
   if (probe_batch < 1) throw Error(where, "probe_batch must be positive (got " + std::to_string(probe_batch) + ")");

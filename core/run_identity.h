@@ -50,6 +50,10 @@ std::optional<FaultCategory> parse_optional_category(std::string_view text, cons
 // hvp_vectors and probe_batch positive, recurrent "" or "cell". Throws dynfault::Error naming `where`.
 void check_run_settings(int64_t hvp_vectors, int64_t probe_batch, const std::string& recurrent, const std::string& where);
 
+// The --recurrent option's spellings as RunIdentity::recurrent: "fused" -> "", "cell" -> "cell".
+// Throws dynfault::Error naming `where` for anything else.
+std::string parse_recurrent_option(const std::string& text, const std::string& where);
+
 // Writes the identity into the trace's identity fields (run_id ... scale).
 void set_identity(Trace& trace, const RunIdentity& identity);
 
