@@ -22,7 +22,9 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -621,15 +623,16 @@ CampaignRunResult run_campaign(const std::string& dir, const CampaignRunOptions&
   if (const ExecutorInfo& executor = find_executor(options.executor); executor.prepare) executor.prepare();
   if (!fs::exists(dir + "/plan.json")) throw Error(dir, "not a campaign directory (no plan.json)");
   if (is_sharded_root(dir)) load_plan(dir);  // throws the "run one shard" message
-  if (options.triage)  // before any rank starts: a task the rule cannot read is bad input, not a crash
+  if (options.triage) {  // before any rank starts: a task the rule cannot read is bad input, not a crash
+    // Once per distinct probe set and settings, not per task (a plan holds ~10^5 tasks).
+    std::set<std::tuple<std::string, int, int>> checked;
     for (const RunTask& task : load_plan(dir).tasks) {
-      if (!task.probes.has(options.triage->probe))
-        throw Error("--triage", "task " + task.run_id + " runs probes '" + to_string(task.probes) + "', without the rule's '" +
-                                    options.triage->probe + "' probe");
+      if (!checked.emplace(to_string(task.probes), task.hvp_vectors, task.probe_batch).second) continue;
       const std::vector<std::string> probes(task.probes.names.begin(), task.probes.names.end());
       const std::string why = triage::mismatch_before_training(*options.triage, probes, task.hvp_vectors, task.probe_batch);
       if (!why.empty()) throw Error("--triage", "task " + task.run_id + ": " + why);
     }
+  }
   install_signal_handlers();
   g_drain_signals = 0;
   // Backoff sleeps of tens of microseconds need a small timer slack (default 50 us).

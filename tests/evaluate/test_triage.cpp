@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -254,6 +256,28 @@ TEST(Triage, CliFitsAppliesAndRefusesABadRuleInOneLine) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(line.find("--probe-batch 64"), std::string::npos) << line;
   EXPECT_FALSE(fs::exists(dir / "t.h5"));
+  // A campaign is checked task by task against the rule before anything runs: its plan's probe
+  // settings and probes must be the rule's (campaign plan --hvp-vectors, --probes).
+  for (const auto& [name, plan_options, needle] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"k2", "--probes cf --hvp-vectors 2", "--hvp-vectors 4"},
+           {"of", "--probes of", "'cf' probe"},
+           {"same", "--probes cf", ""}}) {
+    const std::string campaign = dir / ("campaign-" + name);
+    line = first_error_line(bin + " campaign plan --programs 31556268 --repeats 1 --max-mutants 1 --scale smoke " +
+                                plan_options + " --out " + campaign + " > /dev/null",
+                            dir / ("plan-" + name + ".err"), status);
+    ASSERT_EQ(status, 0) << line;
+    line = first_error_line(bin + " campaign run " + campaign + " --executor noop --quiet --triage " + rule +
+                                " > /dev/null",
+                            dir / ("run-" + name + ".err"), status);
+    if (needle.empty()) {
+      EXPECT_EQ(status, 0) << name << ": " << line;
+    } else {
+      EXPECT_EQ(WEXITSTATUS(status), 1) << name;
+      EXPECT_NE(line.find(needle), std::string::npos) << name << ": " << line;
+      EXPECT_NE(line.find("--triage"), std::string::npos) << name << ": " << line;
+    }
+  }
   // A rule reading a channel its probe does not log (edited and re-checksummed through the API).
   triage::Rule odd = triage::read_rule(rule);
   odd.features[0].channel = "val_acc";
