@@ -19,6 +19,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
     // Index each (program, moment)'s reference and the default setting's seconds.
     std::map<std::string, const runner::CurvatureReading*> ref;
     std::map<std::string, std::vector<double>> default_seconds;
-    std::vector<int> ks, ps;
+    std::set<int> ks, ps;  // the settings the readings hold
     for (const auto& row : rows) {
       const auto& x = row.reading;
       const std::string at = row.program + "/" + x.moment;
@@ -221,13 +222,9 @@ int main(int argc, char** argv) {
         ref[at] = &x;
         continue;
       }
-      ks.push_back(x.setting.hvp_vectors);
-      ps.push_back(x.setting.probe_batch);
+      ks.insert(x.setting.hvp_vectors);
+      ps.insert(x.setting.probe_batch);
       if (x.setting.hvp_vectors == default_k && x.setting.probe_batch == default_p) default_seconds[at].push_back(x.seconds);
-    }
-    for (auto* v : {&ks, &ps}) {
-      std::sort(v->begin(), v->end());
-      v->erase(std::unique(v->begin(), v->end()), v->end());
     }
     // The analyses' scale: log10 muHVP varies between runs by decades; its variance over the reference readings.
     std::vector<double> log_ref;
